@@ -1,0 +1,111 @@
+"""Munui: the 1:1 inquiry desk. ``create_app`` builds the Flask application."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(app: Flask) -> str:
+    """SECRET_KEY from the environment; the embedded default keeps one under instance/."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def select_locale() -> str:
+    """The user's saved language, then a cookie, then the browser's; Korean by default."""
+    languages = ("ko", "en")
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    cookie = request.cookies.get("lang")
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages, default="ko") or "ko"
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the app from a config name ('default', 'testing', 'production'), class, or env."""
+    from config import CONFIGS, INSTANCE_DIR
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False,
+                template_folder=str(BASE_DIR / "templates"), static_folder=str(BASE_DIR / "static"))
+    if config is None:
+        config = os.environ.get("MUNUI_CONFIG", "default")
+    config_obj = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(config_obj)
+    app.config["ENV_NAME"] = config if isinstance(config, str) else getattr(config, "__name__", "")
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".",
+                    exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Seoul")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from app import models  # noqa: F401  (registers the tables)
+    from app.services.users import load_user_for_session
+
+    login_manager.user_loader(load_user_for_session)
+
+    with app.app_context():
+        from app import database
+        database.configure(db.engine)
+
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.customer import bp as customer_bp
+    from app.notifications import bp as notifications_bp
+    from app.orders import bp as orders_bp
+    from app.queues import bp as queues_bp
+    from app.tickets import bp as tickets_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(customer_bp)
+    app.register_blueprint(queues_bp)
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
+
+    from app import errors, web
+
+    errors.register(app)
+    errors.register_database_errors(app)
+    web.register(app)
+
+    from app.cli import register as register_cli
+
+    register_cli(app)
+
+    return app

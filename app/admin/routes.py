@@ -1,0 +1,82 @@
+"""관리: staff accounts and category routing (admins only)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import bp
+from app.admin.forms import CategoryForm, StaffForm
+from app.domain.errors import DomainError
+from app.extensions import db
+from app.models import Category, SupportQueue, User
+from app.permissions import admin_required
+from app.services import unit_of_work
+from app.services.admin import update_category
+from app.services.users import create_user
+from app.web import locale_code, utcnow
+
+
+def _queues():
+    return list(db.session.scalars(select(SupportQueue).order_by(SupportQueue.id)))
+
+
+def _render(staff_form=None, status=200):
+    staff = db.session.scalars(select(User).where(User.role.in_(["agent", "lead", "admin", "seller"]))
+                               .order_by(User.role, User.name)).all()
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    queues = _queues()
+    form = staff_form or StaffForm()
+    form.queues.choices = [(q.slug, q.display_name(locale_code())) for q in queues]
+    category_forms = {}
+    for c in categories:
+        cf = CategoryForm(prefix=c.code, name_ko=c.name_ko, name_en=c.name_en, queue=c.queue.slug,
+                          requires_order=c.requires_order, active=c.active)
+        cf.queue.choices = [(q.slug, q.display_name(locale_code())) for q in queues]
+        category_forms[c.code] = cf
+    return render_template("admin/index.html", staff=staff, categories=categories,
+                           staff_form=form, category_forms=category_forms), status
+
+
+@bp.route("/")
+@admin_required
+def index():
+    return _render()
+
+
+@bp.post("/users")
+@admin_required
+def create_staff():
+    form = StaffForm()
+    form.queues.choices = [(q.slug, q.slug) for q in _queues()]
+    if not form.validate_on_submit():
+        return _render(form, 400)
+    try:
+        user = create_user(form.email.data or "", role=form.role.data, password=form.password.data or "",
+                           name=form.name.data, queue_slugs=form.queues.data or [], now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        field = getattr(form, next(iter(exc.fields), "email"), form.email)
+        field.errors = list(field.errors) + [exc.message(locale_code())]
+        return _render(form, exc.status)
+    flash(_("%(name)s 계정을 만들었습니다.", name=user.name))
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/categories/<code>")
+@admin_required
+def edit_category(code: str):
+    form = CategoryForm(prefix=code)
+    if form.validate_on_submit():
+        try:
+            update_category(current_user, code, name_ko=form.name_ko.data, name_en=form.name_en.data,
+                            queue_slug=form.queue.data, requires_order=form.requires_order.data,
+                            active=form.active.data)
+            unit_of_work.commit()
+            flash(_("문의 유형을 저장했습니다."))
+        except DomainError as exc:
+            unit_of_work.rollback()
+            flash(exc.message(locale_code()))
+    return redirect(url_for("admin.index"))

@@ -1,0 +1,29 @@
+"""/api/v1 orders (read-only until the shop's push lands with the refunds issue)."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from app.api import bp
+from app.api.auth import token_required
+from app.api.errors import int_arg
+from app.api.serializers import order_json
+from app.services.orders import list_orders, load_order_for
+
+READERS = ("customer", "agent", "lead", "admin")
+
+
+@bp.get("/orders")
+@token_required(*READERS)
+def orders():
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", 25, maximum=100)
+    items, total = list_orders(g.api_user, customer_email=request.args.get("customer_email"),
+                               page=page, per_page=per_page)
+    return jsonify({"items": [order_json(o) for o in items], "page": page, "per_page": per_page,
+                    "total": total})
+
+
+@bp.get("/orders/<number>")
+@token_required(*READERS)
+def order(number: str):
+    return jsonify(order_json(load_order_for(g.api_user, number)))

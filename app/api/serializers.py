@@ -1,0 +1,63 @@
+"""Model → JSON shapes of design/api.md. Public numbers, never database ids, for tickets and orders."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import url_for
+
+from app.models import Attachment, Category, Message, Order, Ticket, User
+from app.web import locale_code
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def person_json(user: User | None, *, with_role: bool = False) -> dict | None:
+    if user is None:
+        return None
+    data = {"id": user.id, "name": user.name}
+    if with_role:
+        data["role"] = user.role
+    return data
+
+
+def attachment_json(row: Attachment) -> dict:
+    return {"id": row.id, "filename": row.filename, "content_type": row.content_type,
+            "size": row.size, "url": url_for("api.attachment", attachment_id=row.id)}
+
+
+def message_json(row: Message) -> dict:
+    return {"id": row.id, "author": person_json(row.author, with_role=True), "body": row.body,
+            "internal": row.internal, "created_at": iso(row.created_at),
+            "attachments": [attachment_json(a) for a in row.attachments]}
+
+
+def ticket_json(ticket: Ticket, messages: list[Message] | None = None) -> dict:
+    data = {
+        "number": ticket.number, "type": ticket.type, "category": ticket.category.code,
+        "subject": ticket.subject, "status": ticket.status, "priority": ticket.priority,
+        "queue": ticket.queue.slug, "assignee": person_json(ticket.assignee),
+        "requester": person_json(ticket.requester),
+        "order_number": ticket.order.number if ticket.order else None,
+        "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
+        # Filled with due times once the SLA clock lands; the shape is fixed now.
+        "sla": {"first_response_due_at": None, "resolution_due_at": None, "state": None},
+    }
+    if messages is not None:
+        data["messages"] = [message_json(m) for m in messages]
+    return data
+
+
+def category_json(row: Category) -> dict:
+    return {"code": row.code, "name": row.display_name(locale_code()), "ticket_type": row.ticket_type,
+            "requires_order": row.requires_order}
+
+
+def order_json(row: Order) -> dict:
+    snapshot = dict(row.snapshot)
+    snapshot.pop("refund_history", None)
+    return {"number": row.number, "customer_email": row.customer_email, "status": row.status,
+            "total_amount": row.total_amount, "item_summary": row.item_summary,
+            "ordered_at": iso(row.ordered_at), "updated_at": iso(row.updated_at), **{
+                k: v for k, v in snapshot.items() if k not in {"number", "customer_email", "status"}}}

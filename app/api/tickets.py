@@ -1,0 +1,126 @@
+"""/api/v1 tickets, messages, categories and attachment downloads."""
+from __future__ import annotations
+
+from flask import g, jsonify, request, send_file
+
+from app.api import bp
+from app.api.auth import token_required
+from app.api.errors import api_error, int_arg, json_body
+from app.api.serializers import category_json, message_json, ticket_json
+from app.domain.errors import DomainError
+from app.services import unit_of_work
+from app.services.attachments import attachment_path, load_attachment_for
+from app.services.tickets import (
+    UNSET,
+    TicketFilters,
+    add_message,
+    categories_for,
+    create_ticket,
+    list_tickets,
+    load_ticket_for,
+    update_ticket,
+    visible_messages,
+)
+from app.web import utcnow
+
+HUMANS = ("customer", "seller", "agent", "lead", "admin")
+PATCH_FIELDS = {"status", "priority", "assignee_id", "queue"}
+
+
+def _fields() -> tuple[dict, list]:
+    """JSON or multipart form fields, and uploaded files (multipart only)."""
+    if request.mimetype == "multipart/form-data":
+        return request.form.to_dict(), request.files.getlist("files")
+    return json_body(), []
+
+
+def _text(data: dict, name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise DomainError("validation_failed", f"{name} 값은 문자열이어야 합니다.",
+                          f"{name} must be a string.", status=422, fields={name: "not_a_string"})
+    return value
+
+
+@bp.get("/categories")
+@token_required(*HUMANS)
+def categories():
+    return jsonify([category_json(c) for c in categories_for(g.api_user)])
+
+
+@bp.post("/tickets")
+@token_required("customer", "seller")
+def create():
+    data, files = _fields()
+    ticket = create_ticket(
+        g.api_user, category_code=_text(data, "category") or "", subject=_text(data, "subject"),
+        body=_text(data, "body"), order_number=_text(data, "order_number"), files=files,
+        now=utcnow())
+    unit_of_work.commit()
+    return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket))), 201
+
+
+@bp.get("/tickets")
+@token_required(*HUMANS)
+def index():
+    args = request.args
+    statuses = [s for s in (args.get("status") or "").split(",") if s]
+    filters = TicketFilters(statuses=statuses, category=args.get("category") or None,
+                            queue=args.get("queue") or None, assignee=args.get("assignee") or None,
+                            type=args.get("type") or None, q=args.get("q") or None,
+                            order_number=args.get("order_number") or None)
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", 25, maximum=100)
+    items, total = list_tickets(g.api_user, filters, page=page, per_page=per_page)
+    return jsonify({"items": [ticket_json(t) for t in items], "page": page, "per_page": per_page,
+                    "total": total})
+
+
+@bp.get("/tickets/<number>")
+@token_required(*HUMANS)
+def show(number: str):
+    ticket = load_ticket_for(g.api_user, number)
+    return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket)))
+
+
+@bp.post("/tickets/<number>/messages")
+@token_required(*HUMANS)
+def post_message(number: str):
+    ticket = load_ticket_for(g.api_user, number)
+    data, files = _fields()
+    internal = data.get("internal", False)
+    if isinstance(internal, str):
+        internal = internal.strip().lower() in {"1", "true", "yes", "on"}
+    if not isinstance(internal, bool):
+        return api_error(422, "validation_failed", fields={"internal": "not_a_boolean"})
+    message = add_message(g.api_user, ticket, body=_text(data, "body"), internal=internal,
+                          files=files, now=utcnow())
+    unit_of_work.commit()
+    return jsonify(message_json(message)), 201
+
+
+@bp.patch("/tickets/<number>")
+@token_required(*HUMANS)
+def patch(number: str):
+    ticket = load_ticket_for(g.api_user, number)
+    data = json_body()
+    unknown = set(data) - PATCH_FIELDS
+    if unknown:
+        return api_error(422, "validation_failed", fields={k: "unknown_field" for k in sorted(unknown)})
+    update_ticket(g.api_user, ticket, status=_text(data, "status"), priority=_text(data, "priority"),
+                  assignee_id=data["assignee_id"] if "assignee_id" in data else UNSET,
+                  queue=_text(data, "queue"), now=utcnow())
+    unit_of_work.commit()
+    return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket)))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@token_required(*HUMANS)
+def attachment(attachment_id: int):
+    row = load_attachment_for(g.api_user, attachment_id)
+    response = send_file(attachment_path(row), mimetype=row.content_type, as_attachment=True,
+                         download_name=row.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

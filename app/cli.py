@@ -1,0 +1,85 @@
+"""Operator commands: flask users create, flask tokens create, flask seed defaults|demo."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.domain.errors import DomainError
+from app.services import unit_of_work
+from app.web import utcnow
+
+users_cli = AppGroup("users", help="Manage accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+seed_cli = AppGroup("seed", help="Load default or demo data.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["customer", "seller", "agent", "lead", "admin"]))
+@click.option("--password", required=True)
+@click.option("--name", default=None)
+@click.option("--plus", is_flag=True, help="A 위메프플러스 member (customers).")
+@click.option("--queue", "queues", multiple=True, help="Queue slug the agent works (repeatable).")
+def create_user_command(email, role, password, name, plus, queues):
+    """Create an account: flask users create EMAIL --role ROLE --password PW."""
+    from app.services.users import create_user
+
+    try:
+        user = create_user(email, role=role, password=password, name=name, plus=plus,
+                           queue_slugs=list(queues), now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        raise click.ClickException(f"{exc.message_ko} / {exc.message_en}") from None
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@tokens_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["integration"]))
+def create_token_command(name, role):
+    """Create a long-lived integration token; the token is printed on the last line."""
+    from app.services.users import create_integration
+
+    try:
+        token, user = create_integration(name, utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        raise click.ClickException(f"{exc.message_ko} / {exc.message_en}") from None
+    click.echo(f"integration token for {user.name} (keep it secret; it is shown once):")
+    click.echo(token)
+
+
+@seed_cli.command("defaults")
+def seed_defaults_command():
+    """Create the default queues and the eight categories (idempotent)."""
+    from app.services.catalogue import ensure_default_catalogue
+
+    ensure_default_catalogue()
+    unit_of_work.commit()
+    click.echo("default queues and categories are in place")
+
+
+@seed_cli.command("demo")
+@click.option("--force", is_flag=True, help="Load even if demo data is already there.")
+def seed_demo_command(force):
+    """Load the demo desk once: staff, customers, orders and tickets, in Korean."""
+    from app.demo_data import DEMO_PASSWORD, demo_logins, load_demo
+
+    if not load_demo(utcnow(), force=force):
+        click.echo("demo data already loaded")
+    else:
+        unit_of_work.commit()
+        click.echo("demo data loaded")
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in demo_logins():
+        click.echo(f"  {role:<9} {email}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(seed_cli)

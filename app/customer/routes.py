@@ -1,0 +1,142 @@
+"""고객센터 → 1대1 문의: file an inquiry, follow it, reply, mark it solved."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.customer import bp
+from app.customer.forms import ConfirmForm, InquiryForm, ReplyForm
+from app.domain.errors import DomainError
+from app.permissions import requester_required
+from app.services import unit_of_work
+from app.services.orders import orders_of
+from app.services.tickets import (
+    TicketFilters,
+    add_message,
+    categories_for,
+    create_ticket,
+    list_tickets,
+    load_ticket_for,
+    update_ticket,
+    visible_messages,
+)
+from app.web import krw, locale_code, utcnow
+
+PER_PAGE = 20
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _form_error(form, exc: DomainError, default_field: str) -> None:
+    """Put a service refusal next to the field it concerns."""
+    message = exc.message(locale_code())
+    fields = list(exc.fields) or [default_field]
+    for name in fields:
+        field = getattr(form, name, None) or getattr(form, default_field)
+        field.errors = list(field.errors) + [message]
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated and current_user.is_staff:
+        return redirect(url_for("queues.index"))
+    return redirect(url_for("customer.help_center"))
+
+
+@bp.route("/help")
+def help_center():
+    """고객센터: what you can ask and where to go."""
+    categories = categories_for(current_user) if current_user.is_authenticated else []
+    return render_template("customer/help.html", categories=categories)
+
+
+@bp.route("/inquiries/new", methods=["GET", "POST"])
+@requester_required
+def new_inquiry():
+    form = InquiryForm()
+    categories = categories_for(current_user)
+    orders = orders_of(current_user) if current_user.role == "customer" else []
+    lang = locale_code()
+    form.category.choices = [(c.code, c.display_name(lang)) for c in categories]
+    form.order_number.choices = [("", _("주문을 선택하세요"))] + [
+        (o.number, f"{o.number} · {o.item_summary} · {krw(o.total_amount)}") for o in orders]
+    if request.method == "GET":
+        form.category.data = request.args.get("category") or None
+        form.order_number.data = request.args.get("order", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            ticket = create_ticket(
+                current_user, category_code=form.category.data or "", subject=form.subject.data,
+                body=form.body.data, order_number=form.order_number.data,
+                files=request.files.getlist(form.files.name), now=utcnow())
+            unit_of_work.commit()
+        except DomainError as exc:
+            unit_of_work.rollback()
+            _form_error(form, exc, "files" if "files" in exc.fields else "subject")
+            status = exc.status
+        else:
+            flash(_("문의가 접수되었습니다. 문의 번호는 %(number)s 입니다.", number=ticket.number))
+            return redirect(url_for("customer.inquiry", number=ticket.number))
+    elif request.method == "POST":
+        status = 400
+    requires_order = {c.code: c.requires_order for c in categories}
+    return render_template("customer/new_inquiry.html", form=form, categories=categories,
+                           requires_order=requires_order, orders=orders), status
+
+
+@bp.route("/inquiries")
+@requester_required
+def my_inquiries():
+    """내 문의 내역."""
+    page = _page()
+    tickets, total = list_tickets(current_user, TicketFilters(), page=page, per_page=PER_PAGE)
+    return render_template("customer/inquiries.html", tickets=tickets, total=total, page=page,
+                           per_page=PER_PAGE)
+
+
+@bp.route("/inquiries/<number>")
+@requester_required
+def inquiry(number: str):
+    ticket = load_ticket_for(current_user, number)
+    return render_template("customer/inquiry.html", ticket=ticket,
+                           messages=visible_messages(current_user, ticket),
+                           reply_form=ReplyForm(), confirm_form=ConfirmForm())
+
+
+@bp.post("/inquiries/<number>/reply")
+@requester_required
+def reply(number: str):
+    ticket = load_ticket_for(current_user, number)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            add_message(current_user, ticket, body=form.body.data, internal=False,
+                        files=request.files.getlist(form.files.name), now=utcnow())
+            unit_of_work.commit()
+        except DomainError as exc:
+            unit_of_work.rollback()
+            _form_error(form, exc, "files" if "files" in exc.fields else "body")
+            ticket = load_ticket_for(current_user, number)
+            return render_template("customer/inquiry.html", ticket=ticket,
+                                   messages=visible_messages(current_user, ticket),
+                                   reply_form=form, confirm_form=ConfirmForm()), exc.status
+        flash(_("답글을 등록했습니다."))
+    return redirect(url_for("customer.inquiry", number=number))
+
+
+@bp.post("/inquiries/<number>/solve")
+@requester_required
+def solve(number: str):
+    ticket = load_ticket_for(current_user, number)
+    if ConfirmForm().validate_on_submit():
+        update_ticket(current_user, ticket, status="solved", now=utcnow())
+        unit_of_work.commit()
+        flash(_("문의를 해결됨으로 표시했습니다. 이용해 주셔서 감사합니다."))
+    return redirect(url_for("customer.inquiry", number=number))

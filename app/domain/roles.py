@@ -1,0 +1,35 @@
+"""The fixed vocabulary of roles, priorities, statuses and ticket types (stored as strings)."""
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    SELLER = "seller"
+    AGENT = "agent"
+    LEAD = "lead"
+    ADMIN = "admin"
+    INTEGRATION = "integration"
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.LEAD, Role.ADMIN})
+REQUESTER_ROLES = frozenset({Role.CUSTOMER, Role.SELLER})
+# Leads and admins see every ticket; agents only those of their queues.
+ALL_TICKETS_ROLES = frozenset({Role.LEAD, Role.ADMIN})
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class TicketType(StrEnum):
+    INQUIRY = "inquiry"
+    CANCELLATION = "cancellation"
+    REFUND = "refund"
+
+
+class Membership(StrEnum):
+    BASIC = "basic"
+    PLUS = "plus"

@@ -1,0 +1,58 @@
+"""The ticket: one 1:1 inquiry (or cancellation/refund request) and its place in the flow."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.roles import Priority, TicketType
+from app.domain.ticket_flow import Status
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # Queue views: a queue's tickets by status, newest activity first.
+        Index("ix_tickets_queue_status_updated", "queue_id", "status", "updated_at"),
+        Index("ix_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
+        Index("ix_tickets_requester_created", "requester_id", "created_at"),
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    type: Mapped[str] = mapped_column(String(20), default=TicketType.INQUIRY)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    queue_id: Mapped[int] = mapped_column(ForeignKey("support_queues.id"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=Status.NEW)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    category = relationship("Category", lazy="joined")
+    queue = relationship("SupportQueue", lazy="joined")
+    requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
+    order = relationship("Order", lazy="joined")
+    messages = relationship("Message", back_populates="ticket", order_by="Message.id",
+                            lazy="select")
+
+
+class TicketNumberCounter(db.Model):
+    """Per-day sequence behind ticket numbers (M-YYYYMMDD-NNNN, the day in Seoul)."""
+
+    __tablename__ = "ticket_number_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,79 @@
+"""People who use the desk: customers, sellers, agents, leads, admins, integrations."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.domain.access import ActorView
+from app.domain.roles import STAFF_ROLES, Membership
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    membership: Mapped[str] = mapped_column(String(10), default=Membership.BASIC)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change so old sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    queues = relationship("SupportQueue", secondary="queue_members", back_populates="members",
+                          lazy="selectin")
+
+    def set_password(self, password: str) -> None:
+        # Werkzeug's default is scrypt, a current memory-hard algorithm.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_plus(self) -> bool:
+        return self.membership == Membership.PLUS
+
+    @property
+    def queue_ids(self) -> frozenset[int]:
+        return frozenset(q.id for q in self.queues)
+
+    def actor(self) -> ActorView:
+        """The plain view of this user the access rules take."""
+        return ActorView(id=self.id, role=self.role, queue_ids=self.queue_ids)
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", lazy="joined")

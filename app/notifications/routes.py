@@ -1,0 +1,46 @@
+"""The bell: the user's notifications, opened and marked read."""
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from app.notifications import bp
+from app.services import unit_of_work
+from app.services.notifications import mark_all_read, mark_read, recent_for
+from app.web import utcnow
+
+
+def ticket_url(user, ticket_number: str) -> str:
+    """Staff open the desk page; requesters their inquiry page."""
+    if user.is_staff:
+        return url_for("tickets.show", number=ticket_number)
+    return url_for("customer.inquiry", number=ticket_number)
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    return render_template("notifications/index.html", notifications=recent_for(current_user),
+                           form=FlaskForm(), ticket_url=ticket_url)
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_one(notification_id: int):
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("notifications.index"))
+    row = mark_read(current_user, notification_id, utcnow())
+    unit_of_work.commit()
+    if row.ticket is not None:
+        return redirect(ticket_url(current_user, row.ticket.number))
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    if FlaskForm().validate_on_submit():
+        mark_all_read(current_user, utcnow())
+        unit_of_work.commit()
+    return redirect(url_for("notifications.index"))

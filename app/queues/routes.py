@@ -1,0 +1,40 @@
+"""The agent's queue views: mine, unassigned in my queues, all open, by status."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+
+from app.domain.ticket_flow import Status
+from app.permissions import staff_required
+from app.queues import bp
+from app.services.tickets import TicketFilters, list_tickets
+
+PER_PAGE = 50
+
+VIEWS = {
+    "mine": TicketFilters(assignee="me", unresolved=True),
+    "unassigned": TicketFilters(assignee="none", unresolved=True),
+    "open": TicketFilters(unresolved=True),
+    **{f"status-{s.value}": TicketFilters(statuses=[s.value]) for s in Status},
+}
+
+
+@bp.route("/desk")
+@staff_required
+def index():
+    view = request.args.get("view", "mine")
+    if view not in VIEWS:
+        view = "mine"
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    base = VIEWS[view]
+    filters = TicketFilters(statuses=base.statuses, assignee=base.assignee,
+                            unresolved=base.unresolved, q=request.args.get("q") or None,
+                            queue=request.args.get("queue") or None,
+                            category=request.args.get("category") or None)
+    tickets, total = list_tickets(current_user, filters, page=page, per_page=PER_PAGE)
+    return render_template("queues/index.html", tickets=tickets, total=total, page=page,
+                           per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters)
+

@@ -1,0 +1,1 @@
+"""Use cases. Each takes the acting user and ``now``, flushes, and never commits."""

@@ -1,0 +1,157 @@
+"""Uploads: validate by content, re-encode images, store under random names, serve with checks."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Protocol
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.domain import access
+from app.domain.errors import DomainError, NotFound
+from app.domain.uploads import IMAGE_TYPES, UploadLimits, check_count, check_upload
+from app.extensions import db
+from app.models import Attachment, Message, Ticket, User
+from app.services.unit_of_work import track_new_file
+
+# Refuse decompression bombs well before they hurt a 2-core box.
+Image.MAX_IMAGE_PIXELS = 40_000_000
+_PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+_CHUNK = 64 * 1024
+
+
+class IncomingFile(Protocol):
+    filename: str | None
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class PreparedUpload:
+    """A checked upload, held in memory until it is stored with its message."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def upload_limits() -> UploadLimits:
+    return UploadLimits(current_app.config["MAX_UPLOAD_BYTES"], current_app.config["MAX_UPLOAD_FILES"])
+
+
+def _read_bounded(stream: BinaryIO, limit: int) -> tuple[bytes, int]:
+    """Read at most ``limit`` bytes; past that keep counting without keeping the data."""
+    buffer = io.BytesIO()
+    size = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size <= limit:
+            buffer.write(chunk)
+    return buffer.getvalue(), size
+
+
+def _unreadable(filename: str) -> DomainError:
+    return DomainError(
+        "unsupported_file_type",
+        f"'{filename[:80]}' 파일을 이미지로 읽을 수 없습니다. 손상되었거나 지원하지 않는 형식입니다.",
+        f"'{filename[:80]}' could not be read as an image. It is damaged or not supported.",
+        status=415, fields={"files": "unsupported_file_type"},
+    )
+
+
+def reencode_image(data: bytes, content_type: str, filename: str) -> bytes:
+    """Decode and re-encode an image: drops EXIF/GPS and anything hidden after the pixels."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if _PIL_FORMATS.get(content_type) != image.format:
+                    raise _unreadable(filename)
+                animated = getattr(image, "is_animated", False)
+                out = io.BytesIO()
+                if animated and content_type in ("image/gif", "image/webp"):
+                    image.save(out, format=image.format, save_all=True)
+                    return out.getvalue()
+                image.load()
+                # Keep the picture the right way up once the EXIF orientation is gone.
+                clean = ImageOps.exif_transpose(image)
+                if content_type == "image/jpeg":
+                    if clean.mode not in ("RGB", "L"):
+                        clean = clean.convert("RGB")
+                    clean.save(out, format="JPEG", quality=90)
+                elif content_type == "image/webp":
+                    clean.save(out, format="WEBP", quality=90)
+                else:
+                    clean.save(out, format=_PIL_FORMATS[content_type])
+                return out.getvalue()
+    except DomainError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning, EOFError):
+        raise _unreadable(filename) from None
+
+
+def prepare_uploads(files: list[IncomingFile]) -> list[PreparedUpload]:
+    """Check every file of one message; any failure refuses them all before anything is stored."""
+    files = [f for f in files if f is not None and (f.filename or "").strip()]
+    limits = upload_limits()
+    check_count(len(files), limits)
+    prepared = []
+    for incoming in files:
+        data, size = _read_bounded(incoming.stream, limits.max_bytes)
+        # The whole file is sniffed: text must be text (and free of markup) to the end.
+        filename, content_type = check_upload(incoming.filename or "", data, size, limits)
+        if content_type in IMAGE_TYPES:
+            data = reencode_image(data, content_type, filename)
+        prepared.append(PreparedUpload(filename, content_type, data))
+    return prepared
+
+
+def store_uploads(prepared: list[PreparedUpload], message: Message, uploader: User,
+                  now: datetime) -> list[Attachment]:
+    """Write checked files under random names and add their rows to the session."""
+    root = current_app.config["UPLOAD_DIR"]
+    rows = []
+    for upload in prepared:
+        stored_name = secrets.token_hex(20)
+        folder = os.path.join(root, stored_name[:2])
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, stored_name)
+        track_new_file(path)
+        with open(path, "xb") as fh:
+            fh.write(upload.data)
+        row = Attachment(
+            message=message, ticket_id=message.ticket_id, uploader_id=uploader.id,
+            filename=upload.filename, stored_name=stored_name, content_type=upload.content_type,
+            size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(), created_at=now,
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def attachment_path(attachment: Attachment) -> str:
+    """Where an attachment's bytes live on disk."""
+    name = attachment.stored_name
+    return os.path.join(current_app.config["UPLOAD_DIR"], name[:2], name)
+
+
+def load_attachment_for(actor: User, attachment_id: int) -> Attachment:
+    """The attachment if ``actor`` may see the message it belongs to; NotFound otherwise."""
+    row = db.session.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound("attachment")
+    message = row.message
+    ticket: Ticket = db.session.get(Ticket, row.ticket_id)
+    if not access.can_see_message(actor.actor(), requester_id=ticket.requester_id,
+                                  queue_id=ticket.queue_id, internal=message.internal):
+        raise NotFound("attachment")
+    return row

@@ -1,0 +1,341 @@
+"""Tickets: intake, the thread, and the changes agents make, all behind one access rule."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+
+from app.domain import access
+from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.roles import Priority
+from app.domain.ticket_flow import (
+    UNRESOLVED,
+    Status,
+    check_status_change,
+    closed_error,
+    is_reopen,
+    status_after_message,
+)
+from app.extensions import db
+from app.models import Category, Message, Order, SupportQueue, Ticket, User
+from app.services.attachments import IncomingFile, prepare_uploads, store_uploads
+from app.services.audit import record_event
+from app.services.notifications import notify
+from app.services.ticket_numbers import next_ticket_number
+
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+UNSET = object()
+
+
+def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
+    return DomainError("validation_failed", ko, en, status=422, fields=fields)
+
+
+def _clean_text(value: str | None, name: str, limit: int, ko_label: str, en_label: str) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise _invalid({name: "required"}, f"{ko_label}을(를) 입력해 주세요.", f"Please enter the {en_label}.")
+    if len(text) > limit:
+        raise _invalid({name: "too_long"}, f"{ko_label}은(는) {limit:,}자까지 쓸 수 있습니다.",
+                       f"The {en_label} may be at most {limit:,} characters.")
+    return text
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class TicketFilters:
+    """Filters of the ticket lists (page views and ``GET /tickets``)."""
+
+    statuses: list[str] = field(default_factory=list)
+    category: str | None = None
+    queue: str | None = None
+    assignee: str | None = None   # "me", "none" or a user id
+    type: str | None = None
+    q: str | None = None
+    order_number: str | None = None
+    unresolved: bool = False
+
+
+def scoped_tickets(actor: User) -> Select:
+    """SELECT of the tickets ``actor`` may see (the access rule as a query filter)."""
+    scope = access.ticket_scope(actor.actor())
+    stmt = select(Ticket)
+    if scope.kind == access.ScopeKind.ALL:
+        return stmt
+    if scope.kind == access.ScopeKind.QUEUES:
+        return stmt.where(Ticket.queue_id.in_(scope.queue_ids or {-1}))
+    if scope.kind == access.ScopeKind.OWN:
+        return stmt.where(Ticket.requester_id == scope.user_id)
+    return stmt.where(Ticket.id == -1)
+
+
+def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
+    if filters.statuses:
+        valid = [s for s in filters.statuses if s in Status.__members__.values()]
+        stmt = stmt.where(Ticket.status.in_(valid or ["-"]))
+    elif filters.unresolved:
+        stmt = stmt.where(Ticket.status.in_([s.value for s in UNRESOLVED]))
+    if filters.category:
+        stmt = stmt.where(Ticket.category_id.in_(
+            select(Category.id).where(Category.code == filters.category)))
+    if filters.queue:
+        stmt = stmt.where(Ticket.queue_id.in_(
+            select(SupportQueue.id).where(SupportQueue.slug == filters.queue)))
+    if filters.assignee == "me":
+        stmt = stmt.where(Ticket.assignee_id == actor.id)
+    elif filters.assignee == "none":
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif filters.assignee:
+        try:
+            stmt = stmt.where(Ticket.assignee_id == int(filters.assignee))
+        except ValueError:
+            raise _invalid({"assignee": "invalid"}, "담당자 조건이 올바르지 않습니다.",
+                           "The assignee filter is invalid.") from None
+    if filters.type:
+        stmt = stmt.where(Ticket.type == filters.type)
+    if filters.order_number:
+        stmt = stmt.where(Ticket.order_id.in_(
+            select(Order.id).where(Order.number == filters.order_number.strip())))
+    if filters.q:
+        # Plain substring match on the subject until the search index lands.
+        pattern = "%" + filters.q.strip().replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(Ticket.subject.like(pattern, escape="\\"),
+                              Ticket.number == filters.q.strip()))
+    return stmt
+
+
+def list_tickets(actor: User, filters: TicketFilters, *, page: int = 1,
+                 per_page: int = 25) -> tuple[list[Ticket], int]:
+    """One page of the tickets ``actor`` may see, newest activity first, and the total."""
+    stmt = _apply_filters(scoped_tickets(actor), actor, filters)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(
+        stmt.order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(rows), total or 0
+
+
+def load_ticket_for(actor: User, number: str) -> Ticket:
+    """The ticket by its public number if ``actor`` may see it; NotFound otherwise."""
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    if ticket is None or not access.can_see_ticket(
+            actor.actor(), requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise NotFound("ticket")
+    return ticket
+
+
+def visible_messages(actor: User, ticket: Ticket) -> list[Message]:
+    """The thread as ``actor`` may read it: customers never get internal notes."""
+    stmt = select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)
+    if not access.can_see_internal(actor.actor()):
+        stmt = stmt.where(Message.internal.is_(False))
+    return list(db.session.scalars(stmt))
+
+
+def categories_for(actor: User) -> list[Category]:
+    """Active categories the actor can file under (sellers: seller center only)."""
+    stmt = select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.id)
+    rows = list(db.session.scalars(stmt))
+    if actor.role == "seller":
+        return [c for c in rows if c.for_sellers]
+    if actor.role == "customer":
+        return [c for c in rows if not c.for_sellers]
+    return rows
+
+
+# ---------------------------------------------------------------- writing
+
+def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
+                  order_number: str | None, files: list[IncomingFile], now: datetime) -> Ticket:
+    """File a 1:1 inquiry with its first message and attachments.
+
+    Every input is checked before anything is written: an unknown category, an
+    order that is not the requester's, a bad file — each refuses the whole
+    inquiry with a field-level error.
+    """
+    if not access.can_file_ticket(actor.actor()):
+        raise Forbidden("문의는 고객 또는 판매자 계정으로 작성할 수 있습니다.",
+                        "Only customers and sellers can file inquiries.")
+    category = next((c for c in categories_for(actor) if c.code == (category_code or "").strip()), None)
+    if category is None:
+        raise _invalid({"category": "unknown"}, "문의 유형을 선택해 주세요.",
+                       "Please choose a valid category.")
+    subject = _clean_text(subject, "subject", SUBJECT_MAX, "제목", "subject")
+    body = _clean_text(body, "body", BODY_MAX, "문의 내용", "details")
+    order = None
+    if order_number and order_number.strip():
+        order = db.session.scalar(select(Order).where(Order.number == order_number.strip()))
+        if order is None or order.customer_id != actor.id:
+            raise _invalid({"order_number": "not_found"}, "선택한 주문을 찾을 수 없습니다.",
+                           "The selected order was not found among your orders.")
+    elif category.requires_order:
+        raise _invalid({"order_number": "required"},
+                       f"'{category.name_ko}' 문의는 주문을 선택해야 합니다.",
+                       f"A '{category.name_en}' inquiry needs one of your orders.")
+    prepared = prepare_uploads(files)
+
+    ticket = Ticket(
+        number=next_ticket_number(now), type=category.ticket_type, category_id=category.id,
+        queue_id=category.queue_id, requester_id=actor.id, order_id=order.id if order else None,
+        subject=subject, status=Status.NEW, priority=Priority.NORMAL,
+        created_at=now, updated_at=now, message_count=1,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    message = Message(ticket_id=ticket.id, author_id=actor.id, body=body, internal=False,
+                      created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    store_uploads(prepared, message, actor, now)
+    record_event(ticket, actor, "created", now, new=Status.NEW,
+                 detail={"category": category.code, "files": len(prepared)})
+    notify(actor.id, ticket, "ticket_received", now)
+    return ticket
+
+
+def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
+                files: list[IncomingFile], now: datetime) -> Message:
+    """Add a public reply or (staff only) an internal note, with attachments."""
+    me = actor.actor()
+    is_staff = access.is_staff(me)
+    if internal and not is_staff:
+        raise Forbidden("내부 메모는 상담원만 작성할 수 있습니다.", "Only agents can write internal notes.")
+    if not access.can_see_ticket(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise NotFound("ticket")
+    if ticket.status == Status.CLOSED:
+        raise closed_error()
+    body = _clean_text(body, "body", BODY_MAX, "내용", "message")
+    prepared = prepare_uploads(files)
+
+    before = ticket.status
+    after = status_after_message(before, by_staff=is_staff, internal=internal)
+    message = Message(ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal,
+                      created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    store_uploads(prepared, message, actor, now)
+    ticket.message_count += 1
+    ticket.updated_at = now
+    record_event(ticket, actor, "note" if internal else "reply", now,
+                 detail={"message_id": message.id, "files": len(prepared)})
+    if after != before:
+        _set_status(ticket, actor, after, now, reason="reply")
+    if internal:
+        return message
+    if is_staff:
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = now
+        notify(ticket.requester_id, ticket, "agent_replied", now, actor)
+    else:
+        notify(ticket.assignee_id, ticket, "customer_replied", now, actor,
+               reopened=is_reopen(before, after))
+    return message
+
+
+def _set_status(ticket: Ticket, actor: User, target: Status, now: datetime, *, reason: str) -> None:
+    before = ticket.status
+    if before == target:
+        return
+    ticket.status = target
+    ticket.updated_at = now
+    if target == Status.SOLVED:
+        ticket.solved_at = now
+    elif before == Status.SOLVED:
+        ticket.solved_at = None
+    action = "reopened" if is_reopen(before, target) else "status"
+    record_event(ticket, actor, action, now, old=before, new=target, detail={"via": reason})
+
+
+def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
+                  priority: str | None = None, assignee_id: object = UNSET,
+                  queue: str | None = None, now: datetime) -> Ticket:
+    """Change status, priority, assignee or queue; each change is audited.
+
+    Requesters may only mark their own ticket solved. Agents may work tickets of
+    their queues; an assignee must be staff who can see the ticket's queue.
+    """
+    me = actor.actor()
+    if not access.can_see_ticket(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise NotFound("ticket")
+    staff_fields = priority is not None or assignee_id is not UNSET or queue is not None
+    if not access.is_staff(me):
+        if staff_fields:
+            raise Forbidden("담당자, 우선순위, 큐는 상담원만 바꿀 수 있습니다.",
+                            "Only agents can change the assignee, priority or queue.")
+    if ticket.status == Status.CLOSED and (status is not None or staff_fields):
+        raise closed_error()
+
+    if queue is not None:
+        target_queue = db.session.scalar(select(SupportQueue).where(SupportQueue.slug == queue))
+        if target_queue is None:
+            raise _invalid({"queue": "unknown"}, "알 수 없는 큐입니다.", "Unknown queue.")
+        if target_queue.id != ticket.queue_id:
+            old = ticket.queue.slug
+            ticket.queue_id = target_queue.id
+            ticket.queue = target_queue
+            ticket.updated_at = now
+            record_event(ticket, actor, "queue", now, old=old, new=target_queue.slug)
+            if ticket.assignee is not None and not access.can_be_assignee(
+                    role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids,
+                    queue_id=target_queue.id):
+                _assign(ticket, actor, None, now)
+    if priority is not None:
+        try:
+            new_priority = Priority(priority)
+        except ValueError:
+            raise _invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.",
+                           "Unknown priority.") from None
+        if new_priority != ticket.priority:
+            record_event(ticket, actor, "priority", now, old=ticket.priority, new=new_priority)
+            ticket.priority = new_priority
+            ticket.updated_at = now
+    if assignee_id is not UNSET:
+        assignee = None
+        if assignee_id is not None:
+            try:
+                assignee = db.session.get(User, int(assignee_id))
+            except (TypeError, ValueError):
+                assignee = None
+            if assignee is None or not assignee.active or not access.can_be_assignee(
+                    role=assignee.role, queue_ids=assignee.queue_ids, queue_id=ticket.queue_id):
+                raise _invalid({"assignee_id": "not_assignable"},
+                               "이 큐의 상담원에게만 배정할 수 있습니다.",
+                               "The ticket can only be assigned to an agent of its queue.")
+        _assign(ticket, actor, assignee, now)
+    if status is not None:
+        target = check_status_change(ticket.status, status, actor.role)
+        if target != ticket.status:
+            _set_status(ticket, actor, target, now, reason="manual")
+            # The other side hears about it: the customer of an agent's change, the
+            # assignee of the customer's "solved".
+            other = ticket.assignee_id if actor.id == ticket.requester_id else ticket.requester_id
+            notify(other, ticket, "status_changed", now, actor, status=target.value)
+    return ticket
+
+
+def _assign(ticket: Ticket, actor: User, assignee: User | None, now: datetime) -> None:
+    old = ticket.assignee
+    if (old.id if old else None) == (assignee.id if assignee else None):
+        return
+    ticket.assignee_id = assignee.id if assignee else None
+    ticket.assignee = assignee
+    ticket.updated_at = now
+    record_event(ticket, actor, "assignee", now, old=old.name if old else None,
+                 new=assignee.name if assignee else None)
+    if assignee is not None:
+        notify(assignee.id, ticket, "assigned", now, actor)
+
+
+def assignable_agents(ticket: Ticket) -> list[User]:
+    """Staff who may take this ticket: its queue's agents, then leads and admins."""
+    rows = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(["agent", "lead", "admin"]))
+        .order_by(User.role, User.name)
+    )
+    return [u for u in rows if access.can_be_assignee(role=u.role, queue_ids=u.queue_ids,
+                                                      queue_id=ticket.queue_id)]

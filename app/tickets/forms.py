@@ -1,0 +1,21 @@
+"""The agent's reply/note form and ticket changes."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, MultipleFileField, SelectField, TextAreaField
+
+
+class AgentReplyForm(FlaskForm):
+    body = TextAreaField(_l("답변"))
+    internal = BooleanField(_l("내부 메모 (고객에게 보이지 않음)"))
+    files = MultipleFileField(_l("파일 첨부"))
+
+
+class TicketUpdateForm(FlaskForm):
+    status = SelectField(_l("상태"), choices=[], validate_choice=False)
+    priority = SelectField(_l("우선순위"), choices=[], validate_choice=False)
+    assignee_id = SelectField(_l("담당자"), choices=[], validate_choice=False)
+    queue = SelectField(_l("큐"), choices=[], validate_choice=False)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: just the CSRF token."""

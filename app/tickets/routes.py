@@ -1,0 +1,140 @@
+"""The agent's ticket page, replies and notes, ticket changes, and attachment downloads."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.domain.errors import DomainError
+from app.domain.roles import Priority
+from app.domain.ticket_flow import AGENT_SETTABLE
+from app.extensions import db
+from app.models import SupportQueue
+from app.permissions import staff_required
+from app.services import unit_of_work
+from app.services.attachments import attachment_path, load_attachment_for
+from app.services.audit import events_for
+from app.services.tickets import (
+    add_message,
+    assignable_agents,
+    load_ticket_for,
+    update_ticket,
+    visible_messages,
+)
+from app.tickets import bp
+from app.tickets.forms import AgentReplyForm, ConfirmForm, TicketUpdateForm
+from app.web import locale_code, utcnow
+
+
+def _update_form(ticket) -> TicketUpdateForm:
+    form = TicketUpdateForm(status=ticket.status, priority=ticket.priority,
+                            assignee_id=str(ticket.assignee_id or ""), queue=ticket.queue.slug)
+    form.status.choices = [(s.value, s.value) for s in AGENT_SETTABLE]
+    if ticket.status not in [s.value for s in AGENT_SETTABLE]:
+        form.status.choices.insert(0, (ticket.status, ticket.status))
+    form.priority.choices = [(p.value, p.value) for p in Priority]
+    form.assignee_id.choices = [("", "—")] + [(str(u.id), u.name) for u in assignable_agents(ticket)]
+    lang = locale_code()
+    form.queue.choices = [(q.slug, q.display_name(lang))
+                          for q in db.session.scalars(select(SupportQueue).order_by(SupportQueue.id))]
+    return form
+
+
+def _render(ticket, reply_form=None, update_form=None, status=200):
+    return render_template(
+        "tickets/show.html", ticket=ticket, messages=visible_messages(current_user, ticket),
+        events=events_for(ticket), reply_form=reply_form or AgentReplyForm(),
+        update_form=update_form or _update_form(ticket), confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.route("/desk/tickets/<number>")
+@staff_required
+def show(number: str):
+    return _render(load_ticket_for(current_user, number))
+
+
+@bp.post("/desk/tickets/<number>/messages")
+@staff_required
+def post_message(number: str):
+    ticket = load_ticket_for(current_user, number)
+    form = AgentReplyForm()
+    if not form.validate_on_submit():
+        return _render(ticket, reply_form=form, status=400)
+    try:
+        add_message(current_user, ticket, body=form.body.data, internal=bool(form.internal.data),
+                    files=request.files.getlist(form.files.name), now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        field = form.files if "files" in exc.fields else form.body
+        field.errors = list(field.errors) + [exc.message(locale_code())]
+        return _render(load_ticket_for(current_user, number), reply_form=form, status=exc.status)
+    flash(_("내부 메모를 남겼습니다.") if form.internal.data else _("답변을 보냈습니다."))
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/desk/tickets/<number>/update")
+@staff_required
+def update(number: str):
+    ticket = load_ticket_for(current_user, number)
+    form = _update_form(ticket)
+    if not form.validate_on_submit():
+        return _render(ticket, update_form=form, status=400)
+    try:
+        update_ticket(current_user, ticket, status=form.status.data or None,
+                      priority=form.priority.data or None, assignee_id=form.assignee_id.data or None,
+                      queue=form.queue.data or None, now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        form = _update_form(load_ticket_for(current_user, number))
+        form.status.errors = [exc.message(locale_code())]
+        return _render(load_ticket_for(current_user, number), update_form=form, status=exc.status)
+    flash(_("문의를 변경했습니다."))
+    # The ticket may have moved to a queue this agent cannot see.
+    try:
+        load_ticket_for(current_user, number)
+    except DomainError:
+        return redirect(url_for("queues.index"))
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/desk/tickets/<number>/assign-me")
+@staff_required
+def assign_me(number: str):
+    ticket = load_ticket_for(current_user, number)
+    if ConfirmForm().validate_on_submit():
+        update_ticket(current_user, ticket, assignee_id=current_user.id, now=utcnow())
+        unit_of_work.commit()
+        flash(_("나에게 배정했습니다."))
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    """The file as a download, for whoever may see its message (404 for anyone else)."""
+    attachment = load_attachment_for(current_user, attachment_id)
+    response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
+                         as_attachment=True, download_name=attachment.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/attachments/<int:attachment_id>/inline")
+@login_required
+def inline(attachment_id: int):
+    """A re-encoded image shown in the thread; anything else is download-only."""
+    attachment = load_attachment_for(current_user, attachment_id)
+    if not attachment.is_image:
+        abort(404)
+    response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
+                         as_attachment=False, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

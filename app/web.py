@@ -1,0 +1,82 @@
+"""What every page shares: security headers, template helpers, safe redirects."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.services import unit_of_work
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def utcnow() -> datetime:
+    """The clock, read only by the outermost callers (views, jobs, commands)."""
+    return datetime.now(UTC)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target:
+        return fallback
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return fallback
+    return target
+
+
+def locale_code() -> str:
+    locale = get_locale()
+    return locale.language if locale else "ko"
+
+
+def seoul_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in Asia/Seoul."""
+    if value is None:
+        return ""
+    return value.astimezone(SEOUL).strftime(fmt)
+
+
+def krw(amount: int | None) -> str:
+    """Integer won as ₩12,300."""
+    if amount is None:
+        return ""
+    return f"₩{int(amount):,}"
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _drop_uncommitted(_exc):
+        # A request that never committed must not leave uploaded files behind.
+        unit_of_work.discard_pending()
+
+    @app.context_processor
+    def _template_helpers():
+        from app.services.notifications import unread_count
+
+        unread = 0
+        if current_user.is_authenticated:
+            unread = unread_count(current_user)
+        return {"unread_notifications": unread, "locale_code": locale_code()}
+
+    app.jinja_env.filters["seoul"] = seoul_time
+    app.jinja_env.filters["krw"] = krw

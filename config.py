@@ -1,0 +1,87 @@
+"""Configuration from the environment, with embedded defaults under instance/.
+
+Every setting a deployment may change is read from an environment variable of
+the same name; with none set, Munui runs on SQLite, local files and in-process
+jobs under ``instance/``.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("MUNUI_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in create_app
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'munui.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Munui 고객센터 <help@munui.local>")
+
+    # Uploads: per-file size, files per message; the request cap leaves room for forms.
+    MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    MAX_UPLOAD_FILES = _int("MAX_UPLOAD_FILES", 5)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    API_TOKEN_HOURS = _int("API_TOKEN_HOURS", 24 * 30)
+
+    BABEL_DEFAULT_LOCALE = "ko"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Seoul"
+    LANGUAGES = ("ko", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    DEBUG = False
+    TESTING = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # CSRF stays ON in tests: the suite proves every form carries a token.
+    WTF_CSRF_ENABLED = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {"default": Config, "testing": TestingConfig, "production": ProductionConfig}

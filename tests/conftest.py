@@ -1,0 +1,158 @@
+"""Shared fixtures: a real app on a real database (SQLite by default, PostgreSQL when
+DATABASE_URL says so), a client that carries CSRF tokens like a browser, factories."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("MUNUI_INSTANCE_DIR", "/tmp/munui-test-instance")
+
+from app import create_app  # noqa: E402
+from app.extensions import db, limiter  # noqa: E402
+from app.services import unit_of_work  # noqa: E402
+from app.services.catalogue import ensure_default_catalogue  # noqa: E402
+from config import TestingConfig  # noqa: E402
+
+PG_URL = os.environ.get("DATABASE_URL", "")
+USING_PG = PG_URL.startswith(("postgresql", "postgres"))
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def _sqlalchemy_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """One database for the run, built by the real migrations (alembic upgrade head)."""
+    if USING_PG:
+        url = _sqlalchemy_url(PG_URL)
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'munui-test.sqlite3'}"
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
+                     UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads-migrate")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _reset(app) -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def app(database_url, tmp_path):
+    """The app whose context the test body runs in (factories, direct service calls)."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
+                     UPLOAD_DIR=str(tmp_path / "uploads"))
+    limiter.reset()
+    with app.app_context():
+        _reset(app)
+        ensure_default_catalogue()
+        unit_of_work.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def web_app(app):
+    """A second app on the same database and files that serves the test clients.
+
+    Flask reuses an active app context of the *same* app for requests, which would
+    share ``g`` and the database session between the test body and the requests;
+    a separate app gives every request its own context, as in production.
+    """
+    served = create_app(TestingConfig, **{k: app.config[k] for k in (
+        "SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY")})
+    yield served
+    with served.app_context():
+        db.engine.dispose()
+
+
+class BrowserClient:
+    """A test client that, like a browser, posts forms with the CSRF token of its session."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def open(self, *args, **kwargs):
+        # buffered: read file downloads fully and close them, as a browser would.
+        kwargs.setdefault("buffered", True)
+        response = self.client.open(*args, **kwargs)
+        # The request committed in its own session: let the test body see fresh rows.
+        db.session.expire_all()
+        return response
+
+    def get(self, *args, **kwargs):
+        return self.open(*args, method="GET", **kwargs)
+
+    def post(self, *args, **kwargs):
+        return self.open(*args, method="POST", **kwargs)
+
+    def patch(self, *args, **kwargs):
+        return self.open(*args, method="PATCH", **kwargs)
+
+    def csrf_token(self) -> str:
+        page = self.get("/help")
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture()
+def client(web_app):
+    return BrowserClient(web_app.test_client())
+
+
+@pytest.fixture()
+def make_client(web_app):
+    """Several independent browsers (one per user) in one test."""
+    return lambda: BrowserClient(web_app.test_client())
+
+
+@pytest.fixture()
+def runner(web_app):
+    return web_app.test_cli_runner()
+
+
+@pytest.fixture()
+def now() -> datetime:
+    return datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture()
+def unique() -> str:
+    return uuid.uuid4().hex[:8]

@@ -1,0 +1,113 @@
+"""Plain functions that make rows with sensible defaults (no fixtures needed)."""
+from __future__ import annotations
+
+import io
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import Order, User
+from app.services import unit_of_work
+from app.services.tickets import create_ticket
+from app.services.users import issue_token
+
+PASSWORD = "correct-horse-42"
+_counter = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    # scrypt is deliberately slow; hash the shared test password once per run.
+    if password not in _hash_cache:
+        _hash_cache[password] = generate_password_hash(password)
+    return _hash_cache[password]
+
+
+def make_user(role: str = "customer", *, name: str | None = None, email: str | None = None,
+              queues: list[str] | tuple[str, ...] = (), plus: bool = False,
+              password: str = PASSWORD, commit: bool = True) -> User:
+    from app.models import SupportQueue
+
+    n = next(_counter)
+    user = User(email=email or f"{role}{n}@test.munui.kr", name=name or f"{role} {n}", role=role,
+                membership="plus" if plus else "basic", password_hash=_password_hash(password),
+                active=True, session_version=1, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    user.queues = [db.session.query(SupportQueue).filter_by(slug=slug).one() for slug in queues]
+    db.session.add(user)
+    db.session.flush()
+    if commit:
+        unit_of_work.commit()
+    return user
+
+
+def make_order(customer: User, *, status: str = "delivered", number: str | None = None,
+               total: int = 32900, commit: bool = True) -> Order:
+    n = next(_counter)
+    at = datetime(2026, 11, 20, 1, 0, tzinfo=UTC) + timedelta(minutes=n)
+    number = number or f"20261120-{n:06d}"
+    snapshot = {"order_id": number, "seller_id": "acme", "status": status,
+                "lines": [{"line_id": "L1", "sku": "TS-01", "name": "반팔 티셔츠", "unit_price": total,
+                           "quantity": 1}],
+                "payments": [{"method": "card", "amount": total, "approval_id": f"A-{n}"}]}
+    order = Order(number=number, customer_id=customer.id, customer_email=customer.email, seller_id="acme",
+                  status=status, total_amount=total, item_summary="반팔 티셔츠", ordered_at=at,
+                  snapshot=snapshot, created_at=at, updated_at=at)
+    db.session.add(order)
+    db.session.flush()
+    if commit:
+        unit_of_work.commit()
+    return order
+
+
+def make_ticket(requester: User, *, category: str = "product", order: Order | None = None,
+                subject: str = "재입고 일정이 궁금합니다", body: str = "품절 상품 재입고 예정이 있나요?",
+                files: list | None = None, now: datetime | None = None, commit: bool = True):
+    if category in ("order", "delivery", "cancellation", "refund") and order is None:
+        order = make_order(requester, commit=False)
+    ticket = create_ticket(requester, category_code=category, subject=subject, body=body,
+                           order_number=order.number if order else None, files=files or [],
+                           now=now or datetime.now(UTC))
+    if commit:
+        unit_of_work.commit()
+    return ticket
+
+
+def api_token(user: User) -> str:
+    token, _row = issue_token(user, name="test", now=datetime.now(UTC), hours=1)
+    unit_of_work.commit()
+    return token
+
+
+def bearer(user_or_token) -> dict:
+    token = user_or_token if isinstance(user_or_token, str) else api_token(user_or_token)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def png_bytes(size=(8, 8), color=(200, 30, 60)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg_with_gps() -> bytes:
+    """A JPEG carrying EXIF GPS coordinates (Seoul City Hall)."""
+    image = Image.new("RGB", (16, 16), (10, 120, 200))
+    exif = Image.Exif()
+    gps = {1: "N", 2: (37.0, 33.0, 59.0), 3: "E", 4: (126.0, 58.0, 41.0)}
+    exif[0x8825] = gps
+    exif[0x010F] = "TestCam"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def upload(data: bytes, filename: str, content_type: str = "application/octet-stream") -> FileStorage:
+    return FileStorage(stream=io.BytesIO(data), filename=filename, content_type=content_type)
+
+
+def login(client, user: User, password: str = PASSWORD):
+    return client.post_form("/login", {"email": user.email, "password": password})
