@@ -1,0 +1,52 @@
+# Munui: the two commands are `make run` (the demo desk) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/munui_test
+
+.PHONY: run test test-pg install install-dev translations worker bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+## Compile the translation catalogues (.po → .mo); run and test do it for you.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile -d translations
+
+## Serve the demo desk on http://127.0.0.1:5000 (SQLite, local files, jobs in-process).
+run: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed defaults
+	$(BIN)/flask seed demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Install and run the whole suite (SQLite; PostgreSQL must be reachable for its tests).
+test: install-dev translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+## The database tests again, against PostgreSQL.
+test-pg: install-dev translations
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+worker: install
+	$(BIN)/python worker.py
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
