@@ -34,6 +34,7 @@ def _database_url(default: str) -> str:
 
 
 class Config:
+    ENV_NAME = "default"
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ in create_app
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'munui.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -71,6 +72,7 @@ class Config:
 
 
 class TestingConfig(Config):
+    ENV_NAME = "testing"
     TESTING = True
     # CSRF stays ON in tests: the suite proves every form carries a token.
     WTF_CSRF_ENABLED = True
@@ -79,6 +81,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    ENV_NAME = "production"
     DEBUG = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True

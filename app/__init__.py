@@ -15,11 +15,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def _secret_key(app: Flask) -> str:
     """SECRET_KEY from the environment; the embedded default keeps one under instance/."""
+    if app.config.get("ENV_NAME") == "production":
+        raise RuntimeError("SECRET_KEY must be set in the environment in production")
     path = Path(app.instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    if app.config.get("ENV_NAME") == "production":
-        raise RuntimeError("SECRET_KEY must be set in production")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -50,7 +50,6 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         config = os.environ.get("MUNUI_CONFIG", "default")
     config_obj = CONFIGS[config] if isinstance(config, str) else config
     app.config.from_object(config_obj)
-    app.config["ENV_NAME"] = config if isinstance(config, str) else getattr(config, "__name__", "")
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)

@@ -31,31 +31,32 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
-def ensure_pg_database(url: str) -> None:
-    """Create the PostgreSQL database named in ``url`` if it does not exist yet."""
+def _pg_admin(url):
     from sqlalchemy.engine import make_url
 
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": target.database}).scalar()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    """One database for the run, built by the real migrations (alembic upgrade head)."""
+def database_url(tmp_path_factory):
+    """One database for the run, built by the real migrations (alembic upgrade head).
+
+    On PostgreSQL each run gets its own database (the name in DATABASE_URL plus the
+    process id), so parallel runs on one server never trample each other; it is
+    dropped at the end.
+    """
+    pg_name = None
     if USING_PG:
-        url = _sqlalchemy_url(PG_URL)
-        ensure_pg_database(url)
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        from sqlalchemy.engine import make_url
+
+        base = make_url(_sqlalchemy_url(PG_URL))
+        pg_name = f"{base.database}_{os.getpid()}"
+        url = base.set(database=pg_name).render_as_string(hide_password=False)
+        admin = _pg_admin(url)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}"'))
+            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
+        admin.dispose()
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'munui-test.sqlite3'}"
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
@@ -65,7 +66,12 @@ def database_url(tmp_path_factory) -> str:
 
         upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    if pg_name:
+        admin = _pg_admin(url)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _reset(app) -> None:

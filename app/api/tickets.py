@@ -16,6 +16,7 @@ from app.services.tickets import (
     add_message,
     categories_for,
     create_ticket,
+    find_submitted,
     list_tickets,
     load_ticket_for,
     update_ticket,
@@ -52,10 +53,17 @@ def categories():
 @token_required("customer", "seller")
 def create():
     data, files = _fields()
+    key = request.headers.get("Idempotency-Key", "").strip()[:64] or None
+    existing = find_submitted(g.api_user, key)
+    if existing is not None:
+        # A retried request gets the ticket the first one created, not a second ticket.
+        response = jsonify(ticket_json(existing, visible_messages(g.api_user, existing)))
+        response.headers["Idempotent-Replayed"] = "true"
+        return response, 200
     ticket = create_ticket(
         g.api_user, category_code=_text(data, "category") or "", subject=_text(data, "subject"),
         body=_text(data, "body"), order_number=_text(data, "order_number"), files=files,
-        now=utcnow())
+        now=utcnow(), submission_key=key)
     unit_of_work.commit()
     return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket))), 201
 

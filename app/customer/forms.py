@@ -5,7 +5,7 @@ files) are checked by the ticket service so the page and the API agree.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 
 
 class InquiryForm(FlaskForm):
@@ -14,6 +14,8 @@ class InquiryForm(FlaskForm):
     subject = StringField(_l("제목"))
     body = TextAreaField(_l("문의 내용"))
     files = MultipleFileField(_l("파일 첨부 (최대 5개, 각 10MB)"))
+    # One per rendered form: a double-click or resubmission returns the first ticket.
+    submission_key = HiddenField()
 
 
 class ReplyForm(FlaskForm):

@@ -1,6 +1,8 @@
 """고객센터 → 1대1 문의: file an inquiry, follow it, reply, mark it solved."""
 from __future__ import annotations
 
+import uuid
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +18,7 @@ from app.services.tickets import (
     add_message,
     categories_for,
     create_ticket,
+    find_submitted,
     list_tickets,
     load_ticket_for,
     update_ticket,
@@ -66,19 +69,28 @@ def new_inquiry():
     form.category.choices = [(c.code, c.display_name(lang)) for c in categories]
     form.order_number.choices = [("", _("주문을 선택하세요"))] + [
         (o.number, f"{o.number} · {o.item_summary} · {krw(o.total_amount)}") for o in orders]
+    if request.method == "GET" or not form.submission_key.data:
+        form.submission_key.data = uuid.uuid4().hex
     if request.method == "GET":
         form.category.data = request.args.get("category") or None
         form.order_number.data = request.args.get("order", "")
     status = 200
     if form.validate_on_submit():
+        existing = find_submitted(current_user, form.submission_key.data)
+        if existing is not None:
+            return redirect(url_for("customer.inquiry", number=existing.number))
         try:
             ticket = create_ticket(
                 current_user, category_code=form.category.data or "", subject=form.subject.data,
                 body=form.body.data, order_number=form.order_number.data,
-                files=request.files.getlist(form.files.name), now=utcnow())
+                files=request.files.getlist(form.files.name), now=utcnow(),
+                submission_key=form.submission_key.data)
             unit_of_work.commit()
         except DomainError as exc:
             unit_of_work.rollback()
+            existing = find_submitted(current_user, form.submission_key.data)
+            if existing is not None:
+                return redirect(url_for("customer.inquiry", number=existing.number))
             _form_error(form, exc, "files" if "files" in exc.fields else "subject")
             status = exc.status
         else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Priority, TicketType
@@ -20,6 +20,8 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
         Index("ix_tickets_requester_created", "requester_id", "created_at"),
         Index("ix_tickets_status_updated", "status", "updated_at"),
+        # A form or API client resending the same submission gets the first ticket back.
+        UniqueConstraint("requester_id", "submission_key", name="uq_tickets_requester_submission"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -39,6 +41,7 @@ class Ticket(db.Model):
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     category = relationship("Category", lazy="joined")
     queue = relationship("SupportQueue", lazy="joined")

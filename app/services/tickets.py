@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.domain import access
-from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from app.domain.roles import Priority
 from app.domain.ticket_flow import (
     UNRESOLVED,
@@ -150,8 +151,17 @@ def categories_for(actor: User) -> list[Category]:
 
 # ---------------------------------------------------------------- writing
 
+def find_submitted(actor: User, submission_key: str | None) -> Ticket | None:
+    """The ticket this requester already filed with this submission key, if any."""
+    if not submission_key:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.requester_id == actor.id,
+                                                  Ticket.submission_key == submission_key[:64]))
+
+
 def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
-                  order_number: str | None, files: list[IncomingFile], now: datetime) -> Ticket:
+                  order_number: str | None, files: list[IncomingFile], now: datetime,
+                  submission_key: str | None = None) -> Ticket:
     """File a 1:1 inquiry with its first message and attachments.
 
     Every input is checked before anything is written: an unknown category, an
@@ -184,9 +194,15 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
         queue_id=category.queue_id, requester_id=actor.id, order_id=order.id if order else None,
         subject=subject, status=Status.NEW, priority=Priority.NORMAL,
         created_at=now, updated_at=now, message_count=1,
+        submission_key=(submission_key or None) and submission_key[:64],
     )
-    db.session.add(ticket)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(ticket)
+    except IntegrityError:
+        # The same submission arrived twice at once; the first one won.
+        raise Conflict("duplicate_submission", "이미 접수된 문의입니다.",
+                       "This inquiry has already been submitted.") from None
     message = Message(ticket_id=ticket.id, author_id=actor.id, body=body, internal=False,
                       created_at=now)
     db.session.add(message)
