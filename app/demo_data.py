@@ -184,7 +184,9 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
         requester = seller if is_seller else customers[n % len(customers)]
         code = "seller" if is_seller else codes[n % len(codes)]
         subject, body, answer = CONVERSATIONS[code][n % len(CONVERSATIONS[code])]
-        started = now - timedelta(days=rng.randint(0, 13), hours=rng.randint(1, 20),
+        # Leave room for the replies and the auto-close that follow, so nothing is in the future.
+        earliest_day = {"new": 0, "closed": 5}.get(final, 2)
+        started = now - timedelta(days=rng.randint(earliest_day, 13), hours=rng.randint(1, 20),
                                   minutes=rng.randint(0, 59))
         if final == "new":
             started = now - timedelta(hours=rng.randint(1, 30), minutes=rng.randint(0, 59))
