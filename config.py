@@ -47,6 +47,16 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "Munui 고객센터 <help@munui.local>")
+    # With no MAIL_SERVER, emails are written here as .eml files for the demo.
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # Links in emails point here.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Embedded default: run periodic jobs (relay, auto-close) in a thread of the web process.
+    EMBEDDED_TICKER = _bool("EMBEDDED_TICKER", False)
+    # Seconds between a failing job's attempts; after the last, RQ's failed registry.
+    JOB_RETRY_INTERVALS = tuple(int(x) for x in os.environ.get("JOB_RETRY_INTERVALS", "5,30,120,600").split(","))
+    # Solved tickets close by themselves after this many days.
+    AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
 
     # Uploads: per-file size, files per message; the request cap leaves room for forms.
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)

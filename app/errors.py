@@ -93,8 +93,8 @@ def register(app: Flask) -> None:
 
 
 def register_database_errors(app: Flask) -> None:
-    """A database that is down or locked answers 503, never a traceback."""
-    from sqlalchemy.exc import OperationalError
+    """A database that is down or locked answers 503, a value it cannot hold 400; never a traceback."""
+    from sqlalchemy.exc import DataError, OperationalError
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError):
@@ -102,3 +102,13 @@ def register_database_errors(app: Flask) -> None:
         log.warning("database unavailable: %s", exc.__class__.__name__)
         code, message = _message(503)
         return render_error(503, code, message)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _value_out_of_range(exc: Exception):
+        # Input the database cannot hold (a NUL byte in text on PostgreSQL, an id or
+        # page beyond 64 bits) is bad input: 400, never a 500.
+        unit_of_work.rollback()
+        log.info("value refused by the database: %s", exc.__class__.__name__)
+        code, message = _message(400)
+        return render_error(400, code, message)

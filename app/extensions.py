@@ -29,3 +29,23 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def redis_is_configured() -> bool:
+    """True in production mode (REDIS_URL set); the embedded default runs jobs in-process."""
+    from flask import current_app
+
+    return bool(current_app.config.get("REDIS_URL"))
+
+
+def get_redis():
+    """The app's Redis connection (one client per app; redis-py pools connections)."""
+    from flask import current_app
+    from redis import Redis
+
+    client = current_app.extensions.get("munui_redis")
+    if client is None:
+        client = Redis.from_url(current_app.config["REDIS_URL"], socket_connect_timeout=2,
+                                socket_timeout=5)
+        current_app.extensions["munui_redis"] = client
+    return client

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -74,7 +74,8 @@ def register(app: Flask) -> None:
         from app.services.notifications import unread_count
 
         unread = 0
-        if current_user.is_authenticated:
+        # Emails are rendered by jobs, outside any request and without a user.
+        if has_request_context() and current_user.is_authenticated:
             unread = unread_count(current_user)
         return {"unread_notifications": unread, "locale_code": locale_code()}
 

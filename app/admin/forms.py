@@ -1,14 +1,22 @@
 """Admin forms: staff accounts and category routing."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 
 
 class StaffForm(FlaskForm):
     email = EmailField(_l("이메일"))
     name = StringField(_l("이름"))
-    role = SelectField(_l("역할"), choices=[("agent", "agent"), ("lead", "lead"), ("admin", "admin"),
-                                           ("seller", "seller")])
+    # SelectChoice, not tuples: tuple choices are deprecated in WTForms 3.3.
+    role = SelectField(_l("역할"), choices=[SelectChoice(r) for r in ("agent", "lead", "admin", "seller")])
     password = PasswordField(_l("초기 비밀번호 (8자 이상)"))
     queues = SelectMultipleField(_l("큐"), choices=[], validate_choice=False)
 

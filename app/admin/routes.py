@@ -80,3 +80,36 @@ def edit_category(code: str):
             unit_of_work.rollback()
             flash(exc.message(locale_code()))
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/operations")
+@admin_required
+def operations():
+    """Background work: queues, workers, failed jobs (with retry) and undelivered outbox rows."""
+    from flask_wtf import FlaskForm
+
+    from app.services.operations import overview
+
+    return render_template("admin/operations.html", info=overview(current_user), form=FlaskForm())
+
+
+@bp.post("/operations/failed/<queue>/<job_id>/retry")
+@admin_required
+def retry_job(queue: str, job_id: str):
+    from app.services.operations import retry_failed_job
+
+    retry_failed_job(current_user, queue, job_id)
+    unit_of_work.commit()
+    flash(_("작업을 다시 대기열에 넣었습니다."))
+    return redirect(url_for("admin.operations"))
+
+
+@bp.post("/operations/outbox/<int:event_id>/retry")
+@admin_required
+def retry_outbox(event_id: int):
+    from app.services.operations import retry_outbox_event
+
+    retry_outbox_event(current_user, event_id, utcnow())
+    unit_of_work.commit()
+    flash(_("작업을 다시 실행했습니다."))
+    return redirect(url_for("admin.operations"))

@@ -86,7 +86,9 @@ def password():
             field = next(iter(exc.fields), "current_password")
             getattr(form, field, form.current_password).errors.append(exc.message(locale_code()))
         else:
-            login_user(current_user)  # keep this session on the new version
+            # keep this session on the new version; pass the user, not the proxy (a proxy in
+            # g._login_user would resolve to itself and recurse without end)
+            login_user(current_user._get_current_object())
             flash(_("비밀번호를 변경했습니다."))
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form), (400 if form.errors else 200)

@@ -5,11 +5,12 @@ from app.models.category import Category
 from app.models.message import Message
 from app.models.notification import Notification
 from app.models.order import Order
+from app.models.outbox import OutboxEvent, SentEmail
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
 from app.models.user import ApiToken, User
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "Category", "Message", "Notification", "Order",
-    "SupportQueue", "Ticket", "TicketNumberCounter", "User", "queue_members",
+    "OutboxEvent", "SentEmail", "SupportQueue", "Ticket", "TicketNumberCounter", "User", "queue_members",
 ]

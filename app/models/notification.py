@@ -22,5 +22,8 @@ class Notification(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The outbox event that created it: running the fan-out twice makes one notification.
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_events.id", ondelete="SET NULL"),
+                                                  unique=True)
 
     ticket = relationship("Ticket", lazy="joined")

@@ -77,8 +77,9 @@ def reencode_image(data: bytes, content_type: str, filename: str) -> bytes:
                     raise _unreadable(filename)
                 animated = getattr(image, "is_animated", False)
                 out = io.BytesIO()
+                # comment=b"": Pillow copies JPEG/GIF comments over otherwise, and they are metadata too.
                 if animated and content_type in ("image/gif", "image/webp"):
-                    image.save(out, format=image.format, save_all=True)
+                    image.save(out, format=image.format, save_all=True, comment=b"")
                     return out.getvalue()
                 image.load()
                 # Keep the picture the right way up once the EXIF orientation is gone.
@@ -86,11 +87,11 @@ def reencode_image(data: bytes, content_type: str, filename: str) -> bytes:
                 if content_type == "image/jpeg":
                     if clean.mode not in ("RGB", "L"):
                         clean = clean.convert("RGB")
-                    clean.save(out, format="JPEG", quality=90)
+                    clean.save(out, format="JPEG", quality=90, comment=b"")
                 elif content_type == "image/webp":
                     clean.save(out, format="WEBP", quality=90)
                 else:
-                    clean.save(out, format=_PIL_FORMATS[content_type])
+                    clean.save(out, format=_PIL_FORMATS[content_type], comment=b"")
                 return out.getvalue()
     except DomainError:
         raise

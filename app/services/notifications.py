@@ -1,4 +1,4 @@
-"""In-app notifications: written in the same transaction as the change they announce."""
+"""In-app notifications and their emails, deferred through the outbox with the change they announce."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,18 +8,32 @@ from sqlalchemy import func, update
 from app.domain.errors import NotFound
 from app.extensions import db
 from app.models import Notification, Ticket, User
+from app.services.outbox import defer
+
+EMAILED_KINDS = {"ticket_received": "ticket_received", "agent_replied": "agent_replied"}
 
 
 def notify(user_id: int | None, ticket: Ticket, kind: str, now: datetime, actor: User | None = None,
            **data) -> None:
-    """Tell ``user_id`` about ``kind`` on ``ticket``; nobody is told about their own action."""
+    """Tell ``user_id`` about ``kind`` on ``ticket`` (in-app, and by email where the kind is emailed).
+
+    Both go through the outbox: written in this transaction, delivered by a job after
+    the commit. Nobody is told about their own action.
+    """
     if user_id is None or (actor is not None and actor.id == user_id):
         return
     payload = {"ticket_number": ticket.number, "subject": ticket.subject, **data}
     if actor is not None:
         payload["actor_name"] = actor.name
-    db.session.add(Notification(user_id=user_id, ticket_id=ticket.id, kind=kind, data=payload,
-                                created_at=now))
+    body = payload.pop("body", None)
+    defer("notify", {"user_id": user_id, "ticket_id": ticket.id, "kind": kind, "data": payload}, now)
+    template = EMAILED_KINDS.get(kind)
+    if kind == "status_changed" and data.get("status") == "solved" and user_id == ticket.requester_id:
+        template = "ticket_solved"
+    if template is not None:
+        email_data = {**payload, "body": body} if body else payload
+        defer("email", {"user_id": user_id, "ticket_id": ticket.id, "template": template,
+                        "data": email_data}, now, queue="email")
 
 
 def unread_count(user: User) -> int:

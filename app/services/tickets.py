@@ -1,8 +1,9 @@
 """Tickets: intake, the thread, and the changes agents make, all behind one access rule."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +35,17 @@ def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
     return DomainError("validation_failed", ko, en, status=422, fields=fields)
 
 
-def _clean_text(value: str | None, name: str, limit: int, ko_label: str, en_label: str) -> str:
-    text = (value or "").replace("\r\n", "\n").strip()
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: str | None, name: str, limit: int, ko_label: str, en_label: str,
+                *, single_line: bool = False) -> str:
+    # Control characters (NUL included) are dropped; a subject is one line, since it
+    # ends up in email headers and list rows.
+    text = _CONTROL.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
+    if single_line:
+        text = " ".join(text.split())
+    text = text.strip()
     if not text:
         raise _invalid({name: "required"}, f"{ko_label}을(를) 입력해 주세요.", f"Please enter the {en_label}.")
     if len(text) > limit:
@@ -175,7 +185,7 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
     if category is None:
         raise _invalid({"category": "unknown"}, "문의 유형을 선택해 주세요.",
                        "Please choose a valid category.")
-    subject = _clean_text(subject, "subject", SUBJECT_MAX, "제목", "subject")
+    subject = _clean_text(subject, "subject", SUBJECT_MAX, "제목", "subject", single_line=True)
     body = _clean_text(body, "body", BODY_MAX, "문의 내용", "details")
     order = None
     if order_number and order_number.strip():
@@ -246,7 +256,7 @@ def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
     if is_staff:
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
-        notify(ticket.requester_id, ticket, "agent_replied", now, actor)
+        notify(ticket.requester_id, ticket, "agent_replied", now, actor, body=body)
     else:
         notify(ticket.assignee_id, ticket, "customer_replied", now, actor,
                reopened=is_reopen(before, after))
@@ -355,3 +365,19 @@ def assignable_agents(ticket: Ticket) -> list[User]:
     )
     return [u for u in rows if access.can_be_assignee(role=u.role, queue_ids=u.queue_ids,
                                                       queue_id=ticket.queue_id)]
+
+
+def close_solved_tickets(now: datetime, *, days: int, limit: int = 1000) -> int:
+    """Close tickets solved ``days`` ago or longer (closed is final); audited as the system."""
+    cutoff = now - timedelta(days=days)
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.status == Status.SOLVED, Ticket.solved_at <= cutoff)
+        .order_by(Ticket.solved_at).limit(limit)
+    ).all()
+    for ticket in tickets:
+        record_event(ticket, None, "status", now, old=ticket.status, new=Status.CLOSED,
+                     detail={"via": "auto_close"})
+        ticket.status = Status.CLOSED
+        ticket.closed_at = now
+        ticket.updated_at = now
+    return len(tickets)

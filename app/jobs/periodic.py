@@ -1,0 +1,62 @@
+"""Scheduled work: the outbox relay and auto-close (the SLA sweep joins them later).
+
+The worker's scheduler (see worker.py) enqueues these on a timer; in the embedded
+default a small ticker thread runs them in-process.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from app.extensions import db, redis_is_configured
+from app.jobs.dispatch import enqueue_events, process_event
+from app.services import unit_of_work
+from app.services.outbox import due_for_relay
+
+log = logging.getLogger("munui.jobs")
+
+RELAY_GRACE = timedelta(seconds=20)
+# Longer than all retry backoffs together: a job enqueued this long ago and still
+# undelivered was lost (Redis flushed, worker gone) and is handed over again.
+RELAY_LOST_AFTER = timedelta(minutes=30)
+
+# (function, queue, interval in seconds) — read by worker.py's scheduler.
+SCHEDULE: list[tuple[str, str, int]] = [
+    ("app.jobs.periodic.relay_outbox_job", "default", 30),
+    ("app.jobs.periodic.auto_close_job", "default", 3600),
+]
+
+
+def relay_outbox_job(now: datetime | None = None) -> int:
+    """Hand over outbox events that were never delivered; returns how many."""
+    now = now or datetime.now(UTC)
+    events = due_for_relay(now, grace=RELAY_GRACE, lost_after=RELAY_LOST_AFTER)
+    ids = [event.id for event in events]
+    db.session.rollback()
+    if not ids:
+        return 0
+    log.info("relay: %d undelivered outbox event(s)", len(ids))
+    if redis_is_configured():
+        return enqueue_events(ids, now=now)
+    done = 0
+    for event_id in ids:
+        try:
+            process_event(event_id, now)
+            done += 1
+        except Exception:  # noqa: BLE001 - recorded on the row, retried next round
+            log.warning("relay: outbox %s failed again", event_id)
+    return done
+
+
+def auto_close_job(now: datetime | None = None) -> int:
+    """Close tickets solved more than AUTO_CLOSE_DAYS ago; returns how many."""
+    from app.services.tickets import close_solved_tickets
+
+    now = now or datetime.now(UTC)
+    count = close_solved_tickets(now, days=current_app.config["AUTO_CLOSE_DAYS"])
+    unit_of_work.commit()
+    if count:
+        log.info("auto-close: %d ticket(s) closed", count)
+    return count

@@ -1,0 +1,101 @@
+"""Composing and delivering notification emails (Korean or English, text and HTML)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, parseaddr
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    message_id: str
+
+
+def one_line(value: str, limit: int = 200) -> str:
+    """Header-safe text: control characters (CR/LF included) become spaces."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())[:limit]
+
+
+def message_id_for(outbox_id: int) -> str:
+    """A Message-ID derived from the outbox row: the same email always carries the same id."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    tag = hmac.new(secret, f"outbox:{outbox_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].partition("@")[2] or "munui.local"
+    return f"<munui.{outbox_id}.{tag}@{one_line(domain, 100)}>"
+
+
+def ticket_link(ticket_number: str, *, staff: bool) -> str:
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return f"{base}/desk/tickets/{ticket_number}" if staff else f"{base}/inquiries/{ticket_number}"
+
+
+SUBJECTS = {
+    "ticket_received": lambda d: _("[Munui] 문의가 접수되었습니다 (%(number)s)", number=d["ticket_number"]),
+    "agent_replied": lambda d: _("[Munui] 문의에 답변이 등록되었습니다 (%(number)s)", number=d["ticket_number"]),
+    "ticket_solved": lambda d: _("[Munui] 문의가 해결되었습니다 (%(number)s)", number=d["ticket_number"]),
+}
+
+
+def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str, data: dict,
+            staff: bool = False) -> Email:
+    """Render ``email/<template>.txt|.html`` in the recipient's language."""
+    if template not in SUBJECTS:
+        raise LookupError(f"no email template {template!r}")
+    with force_locale(locale if locale in ("ko", "en") else "ko"):
+        context = {"data": data, "name": to_name, "link": ticket_link(data["ticket_number"], staff=staff)}
+        subject = str(SUBJECTS[template](data))
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    return Email(to=to, to_name=to_name, subject=one_line(subject, 250), text=text, html=html,
+                 message_id=message_id_for(outbox_id))
+
+
+def build_message(email: Email) -> EmailMessage:
+    """The MIME message; every header value is single-line (no CR/LF injection)."""
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = one_line(email.subject, 250)
+    message["From"] = one_line(current_app.config["MAIL_FROM"], 250)
+    message["To"] = formataddr((one_line(email.to_name, 80), one_line(email.to, 254)))
+    message["Message-ID"] = email.message_id
+    message["Date"] = formatdate(usegmt=True)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+def deliver(message: EmailMessage) -> str:
+    """Send through SMTP when MAIL_SERVER is set, else write an .eml file under instance/mail/."""
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+        return "smtp"
+    folder = config["MAIL_FILE_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    safe_id = re.sub(r"[^A-Za-z0-9.]+", "_", message["Message-ID"]).strip("_")
+    path = os.path.join(folder, f"{safe_id}.eml")
+    with open(path, "wb") as fh:
+        fh.write(message.as_bytes())
+    return "file"

@@ -1,0 +1,53 @@
+"""Deferring side effects through the transactional outbox, and the relay that re-sends them."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.models import OutboxEvent
+from app.services.unit_of_work import after_commit
+
+# Queues the worker listens to; a kind names its queue when it is deferred.
+QUEUES = ("default", "email", "search", "sla")
+
+
+def defer(kind: str, payload: dict, now: datetime, *, queue: str = "default") -> OutboxEvent:
+    """Record a side effect in this transaction; it is handed to a job after the commit."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    event = OutboxEvent(kind=kind, queue=queue, payload=payload, created_at=now, attempts=0)
+    db.session.add(event)
+    db.session.flush()
+    event_id = event.id
+
+    def _hand_over() -> None:
+        from app.jobs.dispatch import hand_over
+
+        hand_over([event_id])
+
+    after_commit(_hand_over)
+    return event
+
+
+def due_for_relay(now: datetime, *, grace: timedelta, lost_after: timedelta,
+                  limit: int = 500) -> list[OutboxEvent]:
+    """Undelivered events that were never handed over, or handed over so long ago the job is lost."""
+    stmt = (
+        select(OutboxEvent)
+        .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.gave_up_at.is_(None),
+               OutboxEvent.created_at <= now - grace,
+               or_(OutboxEvent.enqueued_at.is_(None), OutboxEvent.enqueued_at <= now - lost_after))
+        .order_by(OutboxEvent.created_at, OutboxEvent.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def undelivered(limit: int = 100) -> list[OutboxEvent]:
+    """For the operations view: what has not been delivered yet, oldest first."""
+    return list(db.session.scalars(
+        select(OutboxEvent).where(OutboxEvent.delivered_at.is_(None))
+        .order_by(OutboxEvent.created_at, OutboxEvent.id).limit(limit)
+    ))
