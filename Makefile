@@ -31,7 +31,7 @@ run: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed defaults
 	$(BIN)/flask seed demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	EMBEDDED_TICKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Install and run the whole suite (SQLite; PostgreSQL must be reachable for its tests).
 test: install-dev translations
@@ -42,7 +42,8 @@ test: install-dev translations
 test-pg: install-dev translations
 	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
-worker: install
+## Production mode: REDIS_URL=redis://… make worker (any number of them).
+worker: install translations
 	$(BIN)/python worker.py
 
 lint: install-dev

@@ -1,6 +1,553 @@
-"""The OpenAPI 3.1 document, built as data (kept beside the routes it describes)."""
+"""The OpenAPI 3.1 document, built as data (kept beside the routes it describes).
+
+Paths are relative to the server URL ``/api/v1``; path parameters carry the names of
+the Flask route variables (``/attachments/<int:attachment_id>`` → ``{attachment_id}``),
+so tests can check that every registered route is documented.
+"""
 from __future__ import annotations
+
+from copy import deepcopy
+
+API_VERSION = "1"
+
+STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"]
+SETTABLE_STATUSES = ["open", "pending", "on_hold", "solved"]
+PRIORITIES = ["low", "normal", "high", "urgent"]
+TICKET_TYPES = ["inquiry", "cancellation", "refund"]
+SLA_STATES = ["ok", "at_risk", "breached", "paused", "met"]
+ROLES = ["customer", "seller", "agent", "lead", "admin", "integration"]
+ORDER_STATUSES = ["payment_pending", "paid", "preparing", "shipped", "delivered",
+                  "purchase_confirmed", "cancelled"]
+PAYMENT_METHODS = ["card", "easy_pay", "bank_transfer", "virtual_account", "mobile", "points"]
+ATTACHMENT_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]
+
+HUMANS = ["customer", "seller", "agent", "lead", "admin"]
+ORDER_READERS = ["customer", "agent", "lead", "admin"]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    """``schema`` or null (OpenAPI 3.1 / JSON Schema 2020-12 style)."""
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    schema = deepcopy(schema)
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        schema["type"] = [kind, "null"]
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def _time(description: str | None = None) -> dict:
+    schema = {"type": "string", "format": "date-time"}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _errors(*statuses: int) -> dict:
+    return {str(s): {"$ref": f"#/components/responses/{ERROR_RESPONSES[s][0]}"} for s in statuses}
+
+
+def _operation(summary: str, *, operation_id: str, tag: str, roles: list[str] | None,
+               responses: dict, description: str | None = None, parameters: list | None = None,
+               request_body: dict | None = None) -> dict:
+    op: dict = {"operationId": operation_id, "summary": summary, "tags": [tag]}
+    if description:
+        op["description"] = description
+    if parameters:
+        op["parameters"] = parameters
+    if request_body:
+        op["requestBody"] = request_body
+    op["responses"] = responses
+    if roles is None:
+        op["security"] = []
+    else:
+        op["x-roles"] = roles
+    return op
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _path_param(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _list_of(item: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": _ref(item)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0, "description": "Matching rows across all pages."},
+        },
+        "additionalProperties": False,
+    }
+
+
+# status → (component name, description)
+ERROR_RESPONSES = {
+    400: ("BadRequest", "Malformed request: unreadable JSON body or a query value of the wrong type."),
+    401: ("Unauthorized", "No bearer token, or one that is invalid or expired (or, when logging in, wrong "
+                          "email or password)."),
+    403: ("Forbidden", "The caller's role may not do this."),
+    404: ("NotFound", "Not found, or not visible to the caller (never 403 for another customer's object)."),
+    409: ("Conflict", "State conflict, e.g. the ticket is closed."),
+    413: ("PayloadTooLarge", "Too large: a file over the size limit, too many files, or a request over the "
+                             "total limit."),
+    415: ("UnsupportedMediaType", "A file type that may not be attached, or content that does not match the "
+                                  "file name's extension."),
+    422: ("ValidationFailed", "Validation failed; `error.fields` names each problem field."),
+    429: ("TooManyRequests", "Rate limited; try again later."),
+    503: ("ServiceUnavailable", "A dependency (the database) is briefly unavailable."),
+}
+
+PAGE_PARAMS = [
+    _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+    _query("per_page", "Rows per page (at most 100; larger values are capped).",
+           {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
+]
+TICKET_NUMBER = _path_param("number", "The ticket's public number, e.g. `M-20261126-0001`.")
+ORDER_NUMBER = _path_param("number", "The order's public number, e.g. `20261120-000123`.")
+FILES_PROPERTY = {
+    "type": "array",
+    "maxItems": 5,
+    "description": "Attachments (PNG, JPEG, GIF, WebP, PDF, plain text; each at most 10 MB). The type is "
+                   "decided from the bytes and must agree with the name's extension; image metadata such as "
+                   "GPS is removed.",
+    "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+}
+FILES_ENCODING = {"files": {"contentType": ", ".join(ATTACHMENT_TYPES)}}
+
+
+def _schemas() -> dict:
+    person = {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$",
+                                 "description": "Stable snake_case code clients match on.",
+                                 "examples": ["validation_failed", "not_found", "ticket_closed"]},
+                        "message": {"type": "string",
+                                    "description": "Human text in the request's language (Accept-Language)."},
+                        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                                   "description": "Field name → short problem code (validation errors only).",
+                                   "examples": [{"subject": "required", "order_number": "not_found"}]},
+                    },
+                },
+            },
+        },
+        "Token": {
+            "type": "object",
+            "required": ["token", "expires_at"],
+            "properties": {"token": {"type": "string", "description": "Send as `Authorization: Bearer <token>`."},
+                           "expires_at": _time()},
+        },
+        "Me": {
+            "type": "object",
+            "required": ["id", "email", "name", "role", "membership"],
+            "properties": {
+                "id": {"type": "integer"},
+                "email": {"type": "string", "format": "email"},
+                "name": {"type": "string"},
+                "role": {"type": "string", "enum": ROLES},
+                "membership": {"type": "string", "enum": ["basic", "plus"]},
+                "locale": {"type": ["string", "null"], "enum": ["ko", "en", None],
+                           "description": "The saved UI language, or null for the browser's."},
+            },
+        },
+        "Category": {
+            "type": "object",
+            "required": ["code", "name", "ticket_type", "requires_order"],
+            "properties": {
+                "code": {"type": "string", "examples": ["order", "delivery", "cancellation", "refund", "product",
+                                                        "membership", "seller", "other"]},
+                "name": {"type": "string", "description": "Display name in the request's language."},
+                "ticket_type": {"type": "string", "enum": TICKET_TYPES},
+                "requires_order": {"type": "boolean"},
+            },
+        },
+        "Person": person,
+        "Author": {
+            "type": "object",
+            "required": ["id", "name", "role"],
+            "properties": {**person["properties"], "role": {"type": "string", "enum": ROLES}},
+        },
+        "Attachment": {
+            "type": "object",
+            "required": ["id", "filename", "content_type", "size", "url"],
+            "properties": {
+                "id": {"type": "integer"},
+                "filename": {"type": "string"},
+                "content_type": {"type": "string", "enum": ATTACHMENT_TYPES},
+                "size": {"type": "integer", "minimum": 1, "description": "Bytes as stored."},
+                "url": {"type": "string", "description": "Download path, e.g. `/api/v1/attachments/4`."},
+            },
+        },
+        "Message": {
+            "type": "object",
+            "required": ["id", "author", "body", "internal", "created_at", "attachments"],
+            "properties": {
+                "id": {"type": "integer"},
+                "author": _nullable(_ref("Author")),
+                "body": {"type": "string"},
+                "internal": {"type": "boolean", "description": "Internal notes are never shown to customers."},
+                "created_at": _time(),
+                "attachments": {"type": "array", "items": _ref("Attachment")},
+            },
+        },
+        "Sla": {
+            "type": "object",
+            "required": ["first_response_due_at", "resolution_due_at", "state"],
+            "properties": {
+                "first_response_due_at": _nullable(_time()),
+                "resolution_due_at": _nullable(_time()),
+                "state": _nullable({"type": "string", "enum": SLA_STATES}),
+            },
+        },
+        "Ticket": {
+            "type": "object",
+            "required": ["number", "type", "category", "subject", "status", "priority", "queue", "assignee",
+                         "requester", "order_number", "created_at", "updated_at", "sla"],
+            "properties": {
+                "number": {"type": "string", "examples": ["M-20261126-0001"]},
+                "type": {"type": "string", "enum": TICKET_TYPES},
+                "category": {"type": "string", "description": "Category code."},
+                "subject": {"type": "string", "maxLength": 200},
+                "status": {"type": "string", "enum": STATUSES},
+                "priority": {"type": "string", "enum": PRIORITIES},
+                "queue": {"type": "string", "description": "Queue slug."},
+                "assignee": _nullable(_ref("Person")),
+                "requester": _ref("Person"),
+                "order_number": {"type": ["string", "null"]},
+                "created_at": _time(),
+                "updated_at": _time(),
+                "sla": _ref("Sla"),
+                "messages": {"type": "array", "items": _ref("Message"),
+                             "description": "The thread as the caller may read it (customers never get "
+                                            "internal notes). Present on single-ticket responses, absent "
+                                            "in lists."},
+            },
+        },
+        "TicketList": _list_of("Ticket"),
+        "NewTicket": {
+            "type": "object",
+            "required": ["category", "subject", "body"],
+            "properties": {
+                "category": {"type": "string", "description": "Category code from `GET /categories`."},
+                "subject": {"type": "string", "minLength": 1, "maxLength": 200},
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "order_number": {"type": ["string", "null"],
+                                 "description": "One of the requester's orders; required by categories "
+                                                "with `requires_order`."},
+            },
+        },
+        "NewTicketForm": {
+            "type": "object",
+            "required": ["category", "subject", "body"],
+            "properties": {
+                "category": {"type": "string"},
+                "subject": {"type": "string", "minLength": 1, "maxLength": 200},
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "order_number": {"type": "string"},
+                "files": FILES_PROPERTY,
+            },
+        },
+        "NewMessage": {
+            "type": "object",
+            "required": ["body"],
+            "properties": {
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "internal": {"type": "boolean", "default": False,
+                             "description": "An internal note (agents, leads and admins only)."},
+            },
+        },
+        "NewMessageForm": {
+            "type": "object",
+            "required": ["body"],
+            "properties": {
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "internal": {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"],
+                             "default": "false"},
+                "files": FILES_PROPERTY,
+            },
+        },
+        "TicketChange": {
+            "type": "object",
+            "minProperties": 1,
+            "properties": {
+                "status": {"type": "string", "enum": SETTABLE_STATUSES,
+                           "description": "Requesters may only set `solved`."},
+                "priority": {"type": "string", "enum": PRIORITIES},
+                "assignee_id": {"type": ["integer", "null"],
+                                "description": "A staff member of the ticket's queue, or null to unassign."},
+                "queue": {"type": "string", "description": "Queue slug."},
+            },
+            "additionalProperties": False,
+        },
+        "OrderLine": {
+            "type": "object",
+            "required": ["line_id", "sku", "name", "unit_price", "quantity"],
+            "properties": {
+                "line_id": {"type": "string"},
+                "sku": {"type": "string"},
+                "name": {"type": "string"},
+                "unit_price": {"type": "integer", "minimum": 0, "description": "KRW after item discounts."},
+                "quantity": {"type": "integer", "minimum": 1},
+                "on_sale": {"type": "boolean"},
+                "perishable": {"type": "boolean"},
+                "reproducible_media": {"type": "boolean"},
+                "hygiene": {"type": "boolean"},
+                "custom_made": {"type": "boolean"},
+                "custom_made_consent": {"type": ["boolean", "null"]},
+                "restriction_notice_given": {"type": ["boolean", "null"]},
+                "earned_points": {"type": "integer", "minimum": 0},
+            },
+        },
+        "Order": {
+            "type": "object",
+            "description": "The order as the desk knows it: indexed columns plus the shop's snapshot "
+                           "(`OrderSnapshot` of policy.md §2.1, without `refund_history`). Money is integer KRW.",
+            "required": ["number", "customer_email", "status", "total_amount", "item_summary", "ordered_at",
+                         "updated_at"],
+            "properties": {
+                "number": {"type": "string", "examples": ["20261120-000123"]},
+                "customer_email": {"type": "string", "format": "email"},
+                "status": {"type": "string", "enum": ORDER_STATUSES},
+                "total_amount": {"type": "integer", "minimum": 0},
+                "item_summary": {"type": "string"},
+                "ordered_at": _time(),
+                "updated_at": _time(),
+                "order_id": {"type": "string"},
+                "seller_id": {"type": "string"},
+                **{k: _nullable(_time()) for k in ("paid_at", "preparing_at", "shipped_at", "delivered_at",
+                                                   "confirmed_at", "cancelled_at", "promised_delivery_by")},
+                "lines": {"type": "array", "items": _ref("OrderLine")},
+                "order_coupon": {
+                    "type": ["object", "null"],
+                    "properties": {"coupon_id": {"type": "string"}, "amount": {"type": "integer", "minimum": 1},
+                                   "expires_at": _time(), "reissuable": {"type": "boolean"}},
+                },
+                "shipping": {
+                    "type": "object",
+                    "properties": {
+                        "base_fee": {"type": "integer", "minimum": 0},
+                        "fee_charged": {"type": "integer", "minimum": 0},
+                        "free_reason": {"type": "string", "enum": ["none", "threshold", "unconditional"]},
+                        "free_threshold": {"type": ["integer", "null"]},
+                        "plus_member_at_order": {"type": "boolean"},
+                    },
+                },
+                "payments": {
+                    "type": "array",
+                    "items": {"type": "object",
+                              "properties": {"method": {"type": "string", "enum": PAYMENT_METHODS},
+                                             "amount": {"type": "integer", "minimum": 1},
+                                             "approval_id": {"type": "string"}}},
+                },
+                "seller_policy": {"type": "object", "additionalProperties": True},
+                "customer": {"type": "object",
+                             "properties": {"customer_id": {"type": "string"},
+                                            "refund_account_on_file": {"type": "boolean"}}},
+            },
+            "additionalProperties": True,
+        },
+        "OrderList": _list_of("Order"),
+    }
+
+
+def _responses() -> dict:
+    return {name: {"description": description, "content": _json(_ref("Error"))}
+            for name, description in ERROR_RESPONSES.values()}
+
+
+def _paths() -> dict:
+    read_errors = _errors(401, 403, 404, 503)
+    return {
+        "/auth/tokens": {
+            "post": _operation(
+                "Log in and get a bearer token", operation_id="createToken", tag="auth", roles=None,
+                request_body={"required": True, "content": _json({
+                    "type": "object", "required": ["email", "password"],
+                    "properties": {"email": {"type": "string", "format": "email"},
+                                   "password": {"type": "string", "format": "password"}}})},
+                responses={"201": {"description": "A token for this user.", "content": _json(_ref("Token"))},
+                           **_errors(400, 401, 422, 429, 503)},
+            ),
+        },
+        "/me": {
+            "get": _operation(
+                "The caller's account", operation_id="getMe", tag="auth", roles=ROLES,
+                responses={"200": {"description": "The authenticated user.", "content": _json(_ref("Me"))},
+                           **_errors(401, 503)},
+            ),
+        },
+        "/categories": {
+            "get": _operation(
+                "Categories the caller can file under", operation_id="listCategories", tag="tickets",
+                roles=HUMANS,
+                description="Active categories, in display order. Sellers get the seller center only.",
+                responses={"200": {"description": "The categories (a plain array, not paged).",
+                                   "content": _json({"type": "array", "items": _ref("Category")})},
+                           **_errors(401, 403, 503)},
+            ),
+        },
+        "/tickets": {
+            "get": _operation(
+                "List tickets", operation_id="listTickets", tag="tickets", roles=HUMANS,
+                description="Newest activity first. Customers and sellers see only what they filed; agents the "
+                            "tickets of their queues; leads and admins every ticket.",
+                parameters=[
+                    _query("status", "One status or several, comma-separated (e.g. `new,open`).",
+                           {"type": "string", "examples": ["new,open"]}),
+                    _query("category", "Category code."),
+                    _query("queue", "Queue slug."),
+                    _query("assignee", "`me`, `none` (unassigned) or a user id.",
+                           {"type": "string", "examples": ["me", "none", "7"]}),
+                    _query("type", "Ticket type.", {"type": "string", "enum": TICKET_TYPES}),
+                    _query("q", "Text in the subject, or an exact ticket number."),
+                    _query("order_number", "Tickets about this order."),
+                    *PAGE_PARAMS,
+                ],
+                responses={"200": {"description": "One page of tickets (without messages).",
+                                   "content": _json(_ref("TicketList"))},
+                           **_errors(400, 401, 403, 422, 503)},
+            ),
+            "post": _operation(
+                "File an inquiry", operation_id="createTicket", tag="tickets", roles=["customer", "seller"],
+                description="JSON, or `multipart/form-data` with the same fields plus `files`. Every input is "
+                            "checked before anything is written.",
+                request_body={"required": True, "content": {
+                    "application/json": {"schema": _ref("NewTicket")},
+                    "multipart/form-data": {"schema": _ref("NewTicketForm"), "encoding": FILES_ENCODING},
+                }},
+                responses={"201": {"description": "The new ticket with its first message.",
+                                   "content": _json(_ref("Ticket"))},
+                           **_errors(400, 401, 403, 413, 415, 422, 503)},
+            ),
+        },
+        "/tickets/{number}": {
+            "parameters": [TICKET_NUMBER],
+            "get": _operation(
+                "A ticket with its thread", operation_id="getTicket", tag="tickets", roles=HUMANS,
+                responses={"200": {"description": "The ticket and the messages the caller may read.",
+                                   "content": _json(_ref("Ticket"))},
+                           **read_errors},
+            ),
+            "patch": _operation(
+                "Change status, priority, assignee or queue", operation_id="updateTicket", tag="tickets",
+                roles=HUMANS,
+                description="Agents of the ticket's queue, leads and admins. The requester may only set "
+                            "`status: \"solved\"`. Unknown fields are refused (422).",
+                request_body={"required": True, "content": _json(_ref("TicketChange"))},
+                responses={"200": {"description": "The changed ticket.", "content": _json(_ref("Ticket"))},
+                           **_errors(400, 401, 403, 404, 409, 422, 503)},
+            ),
+        },
+        "/tickets/{number}/messages": {
+            "parameters": [TICKET_NUMBER],
+            "post": _operation(
+                "Reply or add an internal note", operation_id="createMessage", tag="tickets", roles=HUMANS,
+                description="JSON, or `multipart/form-data` with `files`. Only staff may set `internal`. A "
+                            "requester's reply reopens a solved ticket; closed tickets refuse (409).",
+                request_body={"required": True, "content": {
+                    "application/json": {"schema": _ref("NewMessage")},
+                    "multipart/form-data": {"schema": _ref("NewMessageForm"), "encoding": FILES_ENCODING},
+                }},
+                responses={"201": {"description": "The new message.", "content": _json(_ref("Message"))},
+                           **_errors(400, 401, 403, 404, 409, 413, 415, 422, 503)},
+            ),
+        },
+        "/attachments/{attachment_id}": {
+            "parameters": [_path_param("attachment_id", "The attachment's id.", {"type": "integer"})],
+            "get": _operation(
+                "Download an attachment", operation_id="getAttachment", tag="tickets", roles=HUMANS,
+                description="Anyone who may see the message it belongs to (customers never reach files of "
+                            "internal notes).",
+                responses={"200": {
+                    "description": "The file as a download (`Content-Disposition: attachment`).",
+                    "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                    "content": {t: {"schema": {"type": "string", "contentMediaType": t}}
+                                for t in ATTACHMENT_TYPES},
+                }, **read_errors},
+            ),
+        },
+        "/orders": {
+            "get": _operation(
+                "List orders", operation_id="listOrders", tag="orders", roles=ORDER_READERS,
+                description="Newest first. Customers get their own orders; staff every order.",
+                parameters=[_query("customer_email", "Staff only: one customer's orders.",
+                                   {"type": "string", "format": "email"}), *PAGE_PARAMS],
+                responses={"200": {"description": "One page of orders.", "content": _json(_ref("OrderList"))},
+                           **_errors(400, 401, 403, 503)},
+            ),
+        },
+        "/orders/{number}": {
+            "parameters": [ORDER_NUMBER],
+            "get": _operation(
+                "An order", operation_id="getOrder", tag="orders", roles=ORDER_READERS,
+                responses={"200": {"description": "The order as the desk knows it.",
+                                   "content": _json(_ref("Order"))},
+                           **read_errors},
+            ),
+        },
+        "/openapi.json": {
+            "get": _operation(
+                "This document", operation_id="getOpenApi", tag="meta", roles=None,
+                responses={"200": {"description": "The OpenAPI 3.1 document.",
+                                   "content": _json({"type": "object"})}},
+            ),
+        },
+    }
 
 
 def openapi_document() -> dict:
-    return {"openapi": "3.1.0", "info": {"title": "Munui API", "version": "1"}, "paths": {}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Munui API",
+            "version": API_VERSION,
+            "summary": "The 1:1 inquiry help desk: tickets, messages, attachments and orders.",
+            "description": "JSON in and out (UTF-8). Times are ISO 8601 with offset (UTC); money is integer "
+                           "KRW. Tickets and orders are identified by their public numbers. Errors are "
+                           "`{\"error\": {\"code\", \"message\", \"fields\"}}` with `message` in the "
+                           "language of `Accept-Language` (`ko` by default, or `en`).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [{"name": "auth"}, {"name": "tickets"}, {"name": "orders"}, {"name": "meta"}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "A token from `POST /auth/tokens`, or an integration token "
+                                              "from `flask tokens create`."},
+            },
+            "schemas": _schemas(),
+            "responses": _responses(),
+        },
+    }
