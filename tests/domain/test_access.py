@@ -1,0 +1,197 @@
+"""Who may see and do what (app/domain/access.py), as a matrix of roles × own/other objects."""
+from __future__ import annotations
+
+import pytest
+
+from app.domain import access
+from app.domain.access import ActorView, ScopeKind, TicketScope
+
+ORDERS_Q = 10   # the queue the tickets below sit in
+OTHER_Q = 20
+STRANGER = 999  # a requester who is none of the actors
+
+CUSTOMER = ActorView(id=1, role="customer")
+SELLER = ActorView(id=2, role="seller")
+AGENT_IN = ActorView(id=3, role="agent", queue_ids=frozenset({ORDERS_Q}))
+AGENT_OUT = ActorView(id=4, role="agent", queue_ids=frozenset({OTHER_Q}))
+AGENT_NO_QUEUE = ActorView(id=5, role="agent")
+LEAD = ActorView(id=6, role="lead")
+ADMIN = ActorView(id=7, role="admin")
+INTEGRATION = ActorView(id=8, role="integration")
+
+ACTORS = {
+    "customer": CUSTOMER, "seller": SELLER, "agent_in_queue": AGENT_IN,
+    "agent_other_queue": AGENT_OUT, "agent_no_queue": AGENT_NO_QUEUE, "lead": LEAD,
+    "admin": ADMIN, "integration": INTEGRATION,
+}
+
+# actor → (sees a ticket they filed, sees someone else's ticket in ORDERS_Q)
+TICKET_VISIBILITY = {
+    "customer": (True, False),
+    "seller": (True, False),
+    "agent_in_queue": (True, True),
+    "agent_other_queue": (False, False),
+    "agent_no_queue": (False, False),
+    "lead": (True, True),
+    "admin": (True, True),
+    "integration": (False, False),
+}
+
+
+@pytest.mark.parametrize(("name", "own", "other"),
+                         [(k, *v) for k, v in TICKET_VISIBILITY.items()])
+def test_ticket_visibility(name, own, other):
+    actor = ACTORS[name]
+    assert access.can_see_ticket(actor, requester_id=actor.id, queue_id=ORDERS_Q) is own
+    assert access.can_see_ticket(actor, requester_id=STRANGER, queue_id=ORDERS_Q) is other
+
+
+@pytest.mark.parametrize("name", list(ACTORS))
+def test_ticket_without_queue_is_seen_by_requester_and_all_ticket_roles_only(name):
+    actor = ACTORS[name]
+    expected_own = name in ("customer", "seller", "lead", "admin")
+    expected_other = name in ("lead", "admin")
+    assert access.can_see_ticket(actor, requester_id=actor.id, queue_id=None) is expected_own
+    assert access.can_see_ticket(actor, requester_id=STRANGER, queue_id=None) is expected_other
+
+
+def test_agent_follows_queue_membership_not_requester():
+    # An agent of two queues sees both; removing the membership hides the ticket.
+    both = ActorView(id=3, role="agent", queue_ids=frozenset({ORDERS_Q, OTHER_Q}))
+    assert access.can_see_ticket(both, requester_id=STRANGER, queue_id=OTHER_Q)
+    assert not access.can_see_ticket(AGENT_IN, requester_id=STRANGER, queue_id=OTHER_Q)
+
+
+@pytest.mark.parametrize(("name", "own", "other"), [
+    ("customer", False, False),       # requesters reply, they do not work tickets
+    ("seller", False, False),
+    ("agent_in_queue", True, True),
+    ("agent_other_queue", False, False),
+    ("lead", True, True),
+    ("admin", True, True),
+    ("integration", False, False),
+])
+def test_who_may_work_a_ticket(name, own, other):
+    actor = ACTORS[name]
+    assert access.can_work_ticket(actor, requester_id=actor.id, queue_id=ORDERS_Q) is own
+    assert access.can_work_ticket(actor, requester_id=STRANGER, queue_id=ORDERS_Q) is other
+
+
+# ---------------------------------------------------------------- messages and internal notes
+
+@pytest.mark.parametrize(("name", "public_own", "internal_own", "public_other", "internal_other"), [
+    ("customer", True, False, False, False),
+    ("seller", True, False, False, False),
+    ("agent_in_queue", True, True, True, True),
+    ("agent_other_queue", False, False, False, False),
+    ("lead", True, True, True, True),
+    ("admin", True, True, True, True),
+    ("integration", False, False, False, False),
+])
+def test_message_visibility(name, public_own, internal_own, public_other, internal_other):
+    actor = ACTORS[name]
+
+    def sees(requester_id, internal):
+        return access.can_see_message(actor, requester_id=requester_id, queue_id=ORDERS_Q,
+                                      internal=internal)
+
+    assert sees(actor.id, False) is public_own
+    assert sees(actor.id, True) is internal_own
+    assert sees(STRANGER, False) is public_other
+    assert sees(STRANGER, True) is internal_other
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("customer", False), ("seller", False), ("agent_in_queue", True), ("agent_other_queue", True),
+    ("lead", True), ("admin", True), ("integration", False),
+])
+def test_internal_notes_are_for_staff_only(name, expected):
+    assert access.can_see_internal(ACTORS[name]) is expected
+
+
+# ---------------------------------------------------------------- orders
+
+@pytest.mark.parametrize(("name", "own", "other", "unlinked"), [
+    ("customer", True, False, False),
+    ("seller", False, False, False),     # a seller's account is not the buyer of an order
+    ("agent_in_queue", True, True, True),
+    ("agent_other_queue", True, True, True),
+    ("agent_no_queue", True, True, True),
+    ("lead", True, True, True),
+    ("admin", True, True, True),
+    ("integration", False, False, False),
+])
+def test_order_visibility(name, own, other, unlinked):
+    actor = ACTORS[name]
+    assert access.can_see_order(actor, customer_id=actor.id) is own
+    assert access.can_see_order(actor, customer_id=STRANGER) is other
+    # An order the shop pushed for an email with no desk account yet.
+    assert access.can_see_order(actor, customer_id=None) is unlinked
+
+
+# ---------------------------------------------------------------- assignees
+
+@pytest.mark.parametrize(("role", "queue_ids", "queue_id", "expected"), [
+    ("agent", frozenset({ORDERS_Q}), ORDERS_Q, True),
+    ("agent", frozenset({ORDERS_Q, OTHER_Q}), OTHER_Q, True),
+    ("agent", frozenset({OTHER_Q}), ORDERS_Q, False),
+    ("agent", frozenset(), ORDERS_Q, False),
+    ("agent", frozenset({ORDERS_Q}), None, False),
+    ("lead", frozenset(), ORDERS_Q, True),
+    ("lead", frozenset(), None, True),
+    ("admin", frozenset(), ORDERS_Q, True),
+    ("customer", frozenset({ORDERS_Q}), ORDERS_Q, False),
+    ("seller", frozenset({ORDERS_Q}), ORDERS_Q, False),
+    ("integration", frozenset({ORDERS_Q}), ORDERS_Q, False),
+])
+def test_can_be_assignee(role, queue_ids, queue_id, expected):
+    assert access.can_be_assignee(role=role, queue_ids=queue_ids, queue_id=queue_id) is expected
+
+
+# ---------------------------------------------------------------- scope as a query filter
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("customer", TicketScope(ScopeKind.OWN, user_id=1)),
+    ("seller", TicketScope(ScopeKind.OWN, user_id=2)),
+    ("agent_in_queue", TicketScope(ScopeKind.QUEUES, queue_ids=frozenset({ORDERS_Q}))),
+    ("agent_no_queue", TicketScope(ScopeKind.QUEUES, queue_ids=frozenset())),
+    ("lead", TicketScope(ScopeKind.ALL)),
+    ("admin", TicketScope(ScopeKind.ALL)),
+    ("integration", TicketScope(ScopeKind.NONE)),
+])
+def test_ticket_scope(name, expected):
+    assert access.ticket_scope(ACTORS[name]) == expected
+
+
+@pytest.mark.parametrize("name", list(ACTORS))
+@pytest.mark.parametrize("requester_id", [1, 2, 3, STRANGER])
+@pytest.mark.parametrize("queue_id", [ORDERS_Q, OTHER_Q, None])
+def test_scope_and_can_see_ticket_agree(name, requester_id, queue_id):
+    """The list filter and the single-ticket check are one rule: they never disagree."""
+    actor = ACTORS[name]
+    scope = access.ticket_scope(actor)
+    in_scope = {
+        ScopeKind.ALL: True,
+        ScopeKind.QUEUES: queue_id in scope.queue_ids,
+        ScopeKind.OWN: requester_id == scope.user_id,
+        ScopeKind.NONE: False,
+    }[scope.kind]
+    assert access.can_see_ticket(actor, requester_id=requester_id, queue_id=queue_id) is in_scope
+
+
+# ---------------------------------------------------------------- other roles' rights
+
+@pytest.mark.parametrize(("name", "files", "administers", "staff"), [
+    ("customer", True, False, False),
+    ("seller", True, False, False),
+    ("agent_in_queue", False, False, True),
+    ("lead", False, False, True),
+    ("admin", False, True, True),
+    ("integration", False, False, False),
+])
+def test_filing_administering_and_staff(name, files, administers, staff):
+    actor = ACTORS[name]
+    assert access.can_file_ticket(actor) is files
+    assert access.can_administer(actor) is administers
+    assert access.is_staff(actor) is staff
+    assert access.is_requester(actor) is files
