@@ -7,6 +7,7 @@ is kept only as display text. HTML, SVG and script-like text are refused even as
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -22,8 +23,11 @@ ALLOWED = {
     "text/plain": (".txt", ".log"),
 }
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-_MARKUP_MARKERS = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<iframe",
-                   b"<body", b"<head", b"<img", b"<a ", b"<div", b"<meta", b"<object", b"<embed")
+# A tag a browser would act on: its name followed by whitespace, '/' or '>'.
+_MARKUP = re.compile(
+    r"<\s*(?:!doctype|\?xml|html|head|body|script|style|svg|math|iframe|frame|object|embed|img|image|"
+    r"video|audio|source|a|div|span|meta|link|base|form|input|button|textarea|table|p)(?=[\s/>])",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,7 @@ def _is_plain_text(data: bytes) -> bool:
         return False
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f" for ch in text):
         return False
-    lowered = text.lower().encode("utf-8")
-    return not any(marker in lowered for marker in _MARKUP_MARKERS)
+    return _MARKUP.search(text) is None
 
 
 def check_filename(name: str) -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.access import ActorView
@@ -31,6 +31,11 @@ class User(UserMixin, db.Model):
 
     queues = relationship("SupportQueue", secondary="queue_members", back_populates="members",
                           lazy="selectin")
+
+    @validates("email")
+    def _lowercase_email(self, _key: str, value: str) -> str:
+        # Sign-in and the duplicate check both rely on emails being stored lower-case.
+        return (value or "").strip().lower()
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt, a current memory-hard algorithm.

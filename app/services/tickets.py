@@ -114,7 +114,7 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
         # Plain substring match on the subject until the search index lands.
         pattern = "%" + filters.q.strip().replace("\\", "\\\\").replace("%", "\\%") \
             .replace("_", "\\_") + "%"
-        stmt = stmt.where(or_(Ticket.subject.like(pattern, escape="\\"),
+        stmt = stmt.where(or_(Ticket.subject.ilike(pattern, escape="\\"),
                               Ticket.number == filters.q.strip()))
     return stmt
 

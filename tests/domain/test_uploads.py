@@ -80,6 +80,12 @@ def test_sniff_refuses_unknown_binary_and_not_quite_text(data):
     b"<object data=x></object>",
     b"<embed src=x>",
     "주문 문의입니다 <Script>".encode(),
+    b"<a\thref=javascript:alert(1)>x</a>",
+    b"<a\nhref=x>y</a>",
+    b"<style>body{}</style>",
+    b"<form action=https://evil.example><input name=p></form>",
+    b'<link rel=stylesheet href=//evil.example/x.css>',
+    b"<base href=//evil.example/>",
 ])
 def test_markup_is_never_plain_text(data):
     assert sniff_content_type(data) is None
@@ -247,3 +253,8 @@ def test_any_name_with_a_path_separator_is_refused(prefix, suffix, separator):
 def test_text_containing_markup_is_never_accepted_as_text(text, marker):
     data = (text + marker.upper() + ">").encode("utf-8")
     assert sniff_content_type(data) is None
+
+
+@pytest.mark.parametrize("text", ["가격이 10,000원 < 20,000원 인가요?", "a<b and b>c", "<3 감사합니다", "1 <2> 3"])
+def test_text_with_angle_brackets_but_no_tags_is_plain_text(text):
+    assert sniff_content_type(text.encode()) == "text/plain"

@@ -34,7 +34,7 @@ from app.services.tickets import (
     update_ticket,
     visible_messages,
 )
-from tests.factories import make_order, make_user, png_bytes, upload
+from tests.factories import make_order, make_ticket, make_user, png_bytes, upload
 
 ORDER_CATEGORIES = ("order", "delivery", "cancellation", "refund")
 CUSTOMER_CATEGORIES = ["order", "delivery", "cancellation", "refund", "product", "membership", "other"]
@@ -714,3 +714,9 @@ def test_q_finds_a_ticket_by_its_number(people, board):
     assert _numbers(people["lead"], q=f"  {board['delivery'].number} ") == _n(board, "delivery")
     # …but only inside the actor's scope.
     assert _numbers(people["customer"], q=board["other_refund"].number) == []
+
+
+def test_q_ignores_letter_case_on_every_backend(people, now):
+    ticket = make_ticket(people["customer"], subject="iPhone 케이스 재입고 문의", now=now)
+    assert _numbers(people["lead"], q="IPHONE") == [ticket.number]
+    assert _numbers(people["lead"], q="iphone 케이스") == [ticket.number]

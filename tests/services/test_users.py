@@ -256,3 +256,9 @@ def test_integration_token_never_expires(app, now):
     # A second token for the same shop reuses the account.
     token2, again = create_integration("Shop Main!", now)
     assert again.id == user.id and token2 != token
+
+
+def test_emails_are_stored_lower_case_so_sign_in_matches_any_case(app):
+    user = make_user("customer", email="Kim.MinJi@Example.COM")
+    assert user.email == "kim.minji@example.com"
+    assert authenticate("KIM.minji@example.com", PASSWORD) is not None
