@@ -1,0 +1,164 @@
+"""SLA timers: due times in business time, paused while waiting on the customer.
+
+A ticket has up to three timers — first response, next reply, resolution — each
+with a start, a target in business minutes, the intervals during which its clock
+stood still, and (once done) the moment it was fulfilled. Everything here is a
+pure function of those facts, a BusinessCalendar and ``now``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain.calendar import BusinessCalendar
+
+Pause = tuple[datetime, datetime | None]  # (from, until); until None = still paused
+
+
+class Metric(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_REPLY = "next_reply"
+    RESOLUTION = "resolution"
+
+
+class SlaState(StrEnum):
+    OK = "ok"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    PAUSED = "paused"
+    MET = "met"
+
+
+# For a ticket's overall state: the most urgent of its timers wins.
+_URGENCY = {SlaState.BREACHED: 4, SlaState.AT_RISK: 3, SlaState.OK: 2, SlaState.PAUSED: 1, SlaState.MET: 0}
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Business minutes allowed per metric (None: no target) and when to warn."""
+
+    first_response: int | None
+    next_reply: int | None
+    resolution: int | None
+    warn_share: float = 0.75
+
+    def for_metric(self, metric: Metric) -> int | None:
+        return getattr(self, metric.value)
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One metric's clock as of ``now``."""
+
+    metric: Metric
+    cycle: int
+    started_at: datetime
+    target_minutes: int
+    due_at: datetime | None       # None while paused (it moves when the clock resumes)
+    warn_at: datetime | None
+    fulfilled_at: datetime | None
+    state: SlaState
+    elapsed_minutes: float
+    remaining_minutes: float       # negative once breached
+
+    @property
+    def active(self) -> bool:
+        return self.fulfilled_at is None
+
+
+def _clip(pauses: Iterable[Pause], start: datetime, end: datetime | None) -> list[Pause]:
+    """Pauses that overlap [start, end), cut to it, sorted, overlapping ones merged."""
+    merged: list[Pause] = []
+    for p_from, p_until in sorted(pauses, key=lambda p: p[0]):
+        if (end is not None and p_from >= end) or (p_until is not None and p_until <= start):
+            continue
+        lo = max(p_from, start)
+        hi = p_until if end is None or p_until is None else min(p_until, end)
+        if end is not None and hi is None:
+            hi = end
+        if merged and (merged[-1][1] is None or lo <= merged[-1][1]):
+            last_lo, last_hi = merged[-1]
+            merged[-1] = (last_lo, None if hi is None or last_hi is None else max(hi, last_hi))
+            continue
+        merged.append((lo, hi))
+    return merged
+
+
+def elapsed_minutes(calendar: BusinessCalendar, start: datetime, at: datetime,
+                    pauses: Sequence[Pause]) -> float:
+    """Business minutes the clock ran between ``start`` and ``at``, pauses excluded."""
+    if at <= start:
+        return 0.0
+    total = calendar.business_seconds_between(start, at)
+    for p_from, p_until in _clip(pauses, start, at):
+        total -= calendar.business_seconds_between(p_from, p_until or at)
+    return total / 60
+
+
+def due_instant(calendar: BusinessCalendar, start: datetime, minutes: float,
+                pauses: Sequence[Pause]) -> datetime | None:
+    """When ``minutes`` of running clock have passed since ``start``; None if a pause still open
+    stops the clock before that."""
+    remaining = minutes * 60
+    cursor = start
+    for p_from, p_until in _clip(pauses, start, None):
+        available = calendar.business_seconds_between(cursor, p_from)
+        if remaining <= available:
+            return calendar.add_business_time(cursor, remaining / 60)
+        remaining -= available
+        if p_until is None:
+            return None
+        cursor = max(cursor, p_until)
+    return calendar.add_business_time(cursor, remaining / 60)
+
+
+def timer(metric: Metric, *, calendar: BusinessCalendar, started_at: datetime, target_minutes: int,
+          pauses: Sequence[Pause], now: datetime, fulfilled_at: datetime | None = None,
+          warn_share: float = 0.75, cycle: int = 0) -> Timer:
+    """The state of one timer at ``now``.
+
+    Fulfilled on time → met; fulfilled late → breached (for reports, a late answer
+    is a breach). Running: breached past the due time, at risk past the warning
+    share, paused while a pause is open, ok otherwise.
+    """
+    until = fulfilled_at or now
+    due = due_instant(calendar, started_at, target_minutes, pauses)
+    warn = due_instant(calendar, started_at, target_minutes * warn_share, pauses)
+    spent = elapsed_minutes(calendar, started_at, until, pauses)
+    open_pause = any(p_until is None and p_from <= until for p_from, p_until in pauses)
+    if fulfilled_at is not None:
+        state = SlaState.MET if spent <= target_minutes else SlaState.BREACHED
+    elif spent >= target_minutes:
+        state = SlaState.BREACHED
+    elif open_pause:
+        state = SlaState.PAUSED
+    elif spent >= target_minutes * warn_share:
+        state = SlaState.AT_RISK
+    else:
+        state = SlaState.OK
+    return Timer(metric=metric, cycle=cycle, started_at=started_at, target_minutes=target_minutes,
+                 due_at=due, warn_at=warn, fulfilled_at=fulfilled_at, state=state,
+                 elapsed_minutes=spent, remaining_minutes=target_minutes - spent)
+
+
+def overall_state(timers: Iterable[Timer]) -> SlaState | None:
+    """The ticket's state: its most urgent timer's (None when it has no timers)."""
+    states = [t.state for t in timers]
+    if not states:
+        return None
+    return max(states, key=lambda s: _URGENCY[s])
+
+
+def next_alert(timers: Iterable[Timer], already: set[tuple[str, int, str]]) -> datetime | None:
+    """The earliest warn or breach moment not yet recorded among running timers (for the sweep)."""
+    moments = []
+    for t in timers:
+        if not t.active:
+            continue
+        if t.warn_at is not None and (t.metric, t.cycle, "warned") not in already:
+            moments.append(t.warn_at)
+        if t.due_at is not None and (t.metric, t.cycle, "breached") not in already:
+            moments.append(t.due_at)
+    return min(moments) if moments else None
