@@ -111,3 +111,45 @@ def upload(data: bytes, filename: str, content_type: str = "application/octet-st
 
 def login(client, user: User, password: str = PASSWORD):
     return client.post_form("/login", {"email": user.email, "password": password})
+
+
+def sign_in(client, user: User) -> None:
+    """Start a signed-in session without the password round trip (for wide matrices only)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def multipart(fields: dict, files: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:
+    """A multipart/form-data body as a browser builds it: (body, content type).
+
+    ``files`` are (field, filename, bytes, content type). Like browsers, a quote or a
+    line break in a file name is percent-encoded (Werkzeug's test encoder does not).
+    """
+    boundary = "----MunuiTestBoundary7MA4YWxkTrZu0gW"
+    out = io.BytesIO()
+    for name, value in fields.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
+            out.write(str(item).encode() + b"\r\n")
+    for name, filename, data, content_type in files:
+        quoted = filename.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{quoted}"\r\n'
+                  f"Content-Type: {content_type}\r\n\r\n".encode())
+        out.write(data + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def english(msgid: str) -> str | None:
+    """The English translation of a Korean UI text in translations/en (None while untranslated)."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    path = Path(__file__).resolve().parent.parent / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+    with open(path, "rb") as fh:
+        message = read_po(fh).get(msgid)
+    if message is None or not message.string or message.fuzzy:
+        return None
+    return message.string if isinstance(message.string, str) else message.string[0]

@@ -1,6 +1,8 @@
 """The API's error body and request parsing helpers."""
 from __future__ import annotations
 
+import json
+
 from flask import jsonify, request
 
 from app.domain.errors import DomainError
@@ -31,6 +33,11 @@ def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("malformed_json", *API_MESSAGES["malformed_json"], status=400)
+    try:
+        # JSON may escape lone surrogates ("\ud800"), which are not text and no database stores.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DomainError("malformed_json", *API_MESSAGES["malformed_json"], status=400) from None
     return data
 
 

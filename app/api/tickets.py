@@ -98,7 +98,10 @@ def post_message(number: str):
     data, files = _fields()
     internal = data.get("internal", False)
     if isinstance(internal, str):
-        internal = internal.strip().lower() in {"1", "true", "yes", "on"}
+        # Only clear spellings: a typo must not turn an intended note into a public reply.
+        internal = {"1": True, "true": True, "yes": True, "on": True,
+                    "0": False, "false": False, "no": False, "off": False, "": False
+                    }.get(internal.strip().lower(), internal)
     if not isinstance(internal, bool):
         return api_error(422, "validation_failed", fields={"internal": "not_a_boolean"})
     message = add_message(g.api_user, ticket, body=_text(data, "body"), internal=internal,
@@ -116,10 +119,22 @@ def patch(number: str):
     if unknown:
         return api_error(422, "validation_failed", fields={k: "unknown_field" for k in sorted(unknown)})
     update_ticket(g.api_user, ticket, status=_text(data, "status"), priority=_text(data, "priority"),
-                  assignee_id=data["assignee_id"] if "assignee_id" in data else UNSET,
+                  assignee_id=_assignee(data),
                   queue=_text(data, "queue"), now=utcnow())
     unit_of_work.commit()
     return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket)))
+
+
+def _assignee(data: dict):
+    """assignee_id: a user id or null; anything else (true, "3", 2.5) is refused, not coerced."""
+    if "assignee_id" not in data:
+        return UNSET
+    value = data["assignee_id"]
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise DomainError("validation_failed", "담당자는 사용자 번호 또는 null이어야 합니다.",
+                          "assignee_id must be a user id or null.", status=422,
+                          fields={"assignee_id": "not_an_id"})
+    return value
 
 
 @bp.get("/attachments/<int:attachment_id>")
