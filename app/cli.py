@@ -12,6 +12,16 @@ from app.web import utcnow
 users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 seed_cli = AppGroup("seed", help="Load default or demo data.")
+sla_cli = AppGroup("sla", help="SLA timers.")
+
+
+@sla_cli.command("sweep")
+def sla_sweep_command():
+    """Run the SLA sweep once now (the worker runs it every minute)."""
+    from app.jobs.periodic import sla_sweep_job
+
+    result = sla_sweep_job()
+    click.echo(f"checked {result['checked']}, warned {result['warned']}, breached {result['breached']}")
 
 
 @users_cli.command("create")
@@ -83,3 +93,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(sla_cli)

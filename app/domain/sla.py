@@ -162,3 +162,22 @@ def next_alert(timers: Iterable[Timer], already: set[tuple[str, int, str]]) -> d
         if t.due_at is not None and (t.metric, t.cycle, "breached") not in already:
             moments.append(t.due_at)
     return min(moments) if moments else None
+
+
+def state_at(now: datetime, *, due_at: datetime | None, warn_at: datetime | None, paused: bool,
+             has_policy: bool) -> SlaState | None:
+    """A ticket's state from its stored nearest due/warning times (for lists and badges).
+
+    The nearest running timer decides: it is the first to warn and the first to breach.
+    """
+    if not has_policy:
+        return None
+    if due_at is not None and now >= due_at:
+        return SlaState.BREACHED
+    if paused:
+        return SlaState.PAUSED
+    if due_at is None:
+        return SlaState.MET
+    if warn_at is not None and now >= warn_at:
+        return SlaState.AT_RISK
+    return SlaState.OK

@@ -10,7 +10,7 @@ log = logging.getLogger("munui.jobs")
 
 
 def start_ticker(app: Flask, interval: float = 60.0) -> threading.Thread:
-    """Every ``interval`` seconds, run the periodic jobs in-process (relay, auto-close)."""
+    """Every ``interval`` seconds, run the periodic jobs in-process (relay, SLA sweep, auto-close)."""
     from app.extensions import db
     from app.jobs import periodic
 
@@ -19,7 +19,7 @@ def start_ticker(app: Flask, interval: float = 60.0) -> threading.Thread:
     def loop() -> None:
         while not stop.wait(interval):
             with app.app_context():
-                for job in (periodic.relay_outbox_job, periodic.auto_close_job):
+                for job in (periodic.relay_outbox_job, periodic.sla_sweep_job, periodic.auto_close_job):
                     try:
                         job()
                     except Exception:  # noqa: BLE001 - logged; the next tick tries again

@@ -1,4 +1,4 @@
-"""Scheduled work: the outbox relay and auto-close (the SLA sweep joins them later).
+"""Scheduled work: the outbox relay, the SLA sweep and auto-close.
 
 The worker's scheduler (see worker.py) enqueues these on a timer; in the embedded
 default a small ticker thread runs them in-process.
@@ -25,6 +25,7 @@ RELAY_LOST_AFTER = timedelta(minutes=30)
 # (function, queue, interval in seconds) — read by worker.py's scheduler.
 SCHEDULE: list[tuple[str, str, int]] = [
     ("app.jobs.periodic.relay_outbox_job", "default", 30),
+    ("app.jobs.periodic.sla_sweep_job", "sla", 60),
     ("app.jobs.periodic.auto_close_job", "default", 3600),
 ]
 
@@ -60,3 +61,16 @@ def auto_close_job(now: datetime | None = None) -> int:
     if count:
         log.info("auto-close: %d ticket(s) closed", count)
     return count
+
+
+def sla_sweep_job(now: datetime | None = None) -> dict:
+    """Record SLA warnings and breaches that came due, notify and escalate (each exactly once)."""
+    from app.services.sla import sweep
+
+    now = now or datetime.now(UTC)
+    result = sweep(now)
+    unit_of_work.commit()
+    if result.warned or result.breached:
+        log.info("sla sweep: %d checked, %d warned, %d breached", result.checked, result.warned,
+                 result.breached)
+    return {"checked": result.checked, "warned": result.warned, "breached": result.breached}

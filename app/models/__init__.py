@@ -1,16 +1,19 @@
 """SQLAlchemy models, one module per aggregate. Importing this registers them all."""
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
+from app.models.calendar import CalendarDay, WorkCalendar
 from app.models.category import Category
 from app.models.message import Message
 from app.models.notification import Notification
 from app.models.order import Order
 from app.models.outbox import OutboxEvent, SentEmail
+from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
 from app.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "Category", "Message", "Notification", "Order",
-    "OutboxEvent", "SentEmail", "SupportQueue", "Ticket", "TicketNumberCounter", "User", "queue_members",
+    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "Category", "Message", "Notification", "Order",
+    "OutboxEvent", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Ticket", "TicketNumberCounter",
+    "User", "WorkCalendar", "queue_members",
 ]

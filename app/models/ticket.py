@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.roles import Priority, TicketType
@@ -20,6 +20,10 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
         Index("ix_tickets_requester_created", "requester_id", "created_at"),
         Index("ix_tickets_status_updated", "status", "updated_at"),
+        # The SLA sweep reads only tickets whose next warning or breach is due.
+        Index("ix_tickets_sla_next_check", "sla_next_check_at"),
+        # "Breaching soon": a queue's running timers by their nearest due time.
+        Index("ix_tickets_queue_sla_due", "queue_id", "sla_due_at"),
         # A form or API client resending the same submission gets the first ticket back.
         UniqueConstraint("requester_id", "submission_key", name="uq_tickets_requester_submission"),
     )
@@ -43,11 +47,25 @@ class Ticket(db.Model):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     submission_key: Mapped[str | None] = mapped_column(String(64))
 
+    # SLA, kept in step by app/services/sla.py; the history is in sla_events.
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Nearest due and warning time of the running timers, and whether the clock stands still.
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sla_next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_reply_cycle: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_reply_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     category = relationship("Category", lazy="joined")
     queue = relationship("SupportQueue", lazy="joined")
     requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
     order = relationship("Order", lazy="joined")
+    sla_policy = relationship("SlaPolicy", lazy="joined")
     messages = relationship("Message", back_populates="ticket", order_by="Message.id",
                             lazy="select")
 

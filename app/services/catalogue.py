@@ -43,3 +43,45 @@ def ensure_default_catalogue() -> None:
                                     for_sellers=for_sellers, queue_id=queues[queue].id,
                                     position=position, active=True))
     db.session.flush()
+    ensure_default_sla()
+
+
+BUSINESS_HOURS = "09:00-12:00, 13:00-18:00"
+DEFAULT_CALENDARS = (
+    # slug, Korean, English, always open
+    ("business", "영업일 (평일 09:00–18:00, 점심 12:00–13:00, 공휴일 휴무)",
+     "Business days (Mon–Fri 09:00–18:00, lunch 12:00–13:00, public holidays off)", False),
+    ("always", "24시간 연중무휴", "24/7", True),
+)
+# name, membership, priority, first response, next reply, resolution (business minutes), calendar, escalate to
+DEFAULT_POLICIES = (
+    ("위메프플러스 전용 (24시간)", "plus", None, 60, 120, 1440, "always", "high"),
+    ("긴급", None, "urgent", 60, 120, 480, "business", None),
+    ("높음", None, "high", 120, 240, 960, "business", "urgent"),
+    ("보통", None, "normal", 480, 480, 2400, "business", "high"),
+    ("낮음", None, "low", 960, 960, 4800, "business", None),
+)
+
+
+def ensure_default_sla() -> None:
+    """The two calendars and the default SLA policies, if none exist yet."""
+    from app.models import SlaPolicy, WorkCalendar
+
+    calendars = {c.slug: c for c in db.session.scalars(select(WorkCalendar))}
+    for slug, name_ko, name_en, always in DEFAULT_CALENDARS:
+        if slug not in calendars:
+            calendars[slug] = WorkCalendar(
+                slug=slug, name_ko=name_ko, name_en=name_en, timezone="Asia/Seoul", always_open=always,
+                weekly={} if always else {str(d): BUSINESS_HOURS for d in range(5)},
+                korean_public_holidays=not always)
+            db.session.add(calendars[slug])
+    db.session.flush()
+    if db.session.scalar(select(SlaPolicy.id).limit(1)) is not None:
+        return
+    for position, (name, membership, priority, first, reply, resolution, calendar, escalate) in \
+            enumerate(DEFAULT_POLICIES):
+        db.session.add(SlaPolicy(name=name, position=position, active=True, membership=membership,
+                                 priority=priority, first_response_minutes=first, next_reply_minutes=reply,
+                                 resolution_minutes=resolution, warn_percent=75,
+                                 calendar_id=calendars[calendar].id, escalate_priority=escalate))
+    db.session.flush()

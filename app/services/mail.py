@@ -7,9 +7,11 @@ import os
 import re
 import smtplib
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, parseaddr
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -50,6 +52,13 @@ SUBJECTS = {
     "ticket_received": lambda d: _("[Munui] 문의가 접수되었습니다 (%(number)s)", number=d["ticket_number"]),
     "agent_replied": lambda d: _("[Munui] 문의에 답변이 등록되었습니다 (%(number)s)", number=d["ticket_number"]),
     "ticket_solved": lambda d: _("[Munui] 문의가 해결되었습니다 (%(number)s)", number=d["ticket_number"]),
+    "sla_warning": lambda d: _("[Munui SLA] 곧 기한 초과: %(number)s", number=d["ticket_number"]),
+    "sla_breach": lambda d: _("[Munui SLA] 기한 초과: %(number)s", number=d["ticket_number"]),
+}
+METRIC_NAMES = {
+    "first_response": lambda: _("첫 응답"),
+    "next_reply": lambda: _("다음 답변"),
+    "resolution": lambda: _("해결"),
 }
 
 
@@ -59,12 +68,31 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
     if template not in SUBJECTS:
         raise LookupError(f"no email template {template!r}")
     with force_locale(locale if locale in ("ko", "en") else "ko"):
-        context = {"data": data, "name": to_name, "link": ticket_link(data["ticket_number"], staff=staff)}
+        context = {"data": data, "name": to_name, "link": ticket_link(data["ticket_number"], staff=staff),
+                   "expected_answer": _expected_answer(data, locale),
+                   "metric": str(METRIC_NAMES[data["metric"]]()) if data.get("metric") in METRIC_NAMES else "",
+                   "due_local": _seoul(data.get("due_at"))}
         subject = str(SUBJECTS[template](data))
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
     return Email(to=to, to_name=to_name, subject=one_line(subject, 250), text=text, html=html,
                  message_id=message_id_for(outbox_id))
+
+
+def _expected_answer(data: dict, locale: str) -> str | None:
+    from app.services.sla import format_expected_answer
+
+    due = data.get("expected_due_at")
+    if not due:
+        return None
+    return format_expected_answer(datetime.fromisoformat(due), business=bool(data.get("business_hours")),
+                                  paused=False, locale=locale)
+
+
+def _seoul(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M KST")
 
 
 def build_message(email: Email) -> EmailMessage:

@@ -10,7 +10,8 @@ from app.extensions import db
 from app.models import Notification, Ticket, User
 from app.services.outbox import defer
 
-EMAILED_KINDS = {"ticket_received": "ticket_received", "agent_replied": "agent_replied"}
+EMAILED_KINDS = {"ticket_received": "ticket_received", "agent_replied": "agent_replied",
+                 "sla_warning": "sla_warning", "sla_breach": "sla_breach"}
 
 
 def notify(user_id: int | None, ticket: Ticket, kind: str, now: datetime, actor: User | None = None,

@@ -21,6 +21,7 @@ from app.domain.ticket_flow import (
 )
 from app.extensions import db
 from app.models import Category, Message, Order, SupportQueue, Ticket, User
+from app.services import sla
 from app.services.attachments import IncomingFile, prepare_uploads, store_uploads
 from app.services.audit import record_event
 from app.services.notifications import notify
@@ -220,7 +221,10 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
     store_uploads(prepared, message, actor, now)
     record_event(ticket, actor, "created", now, new=Status.NEW,
                  detail={"category": category.code, "files": len(prepared)})
-    notify(actor.id, ticket, "ticket_received", now)
+    sla.on_created(ticket, now)
+    due, business, _paused = sla.answer_due(ticket, now)
+    notify(actor.id, ticket, "ticket_received", now,
+           expected_due_at=due.isoformat() if due else None, business_hours=business)
     return ticket
 
 
@@ -253,9 +257,11 @@ def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
         _set_status(ticket, actor, after, now, reason="reply")
     if internal:
         return message
+    first_response = is_staff and ticket.first_responded_at is None
+    if first_response:
+        ticket.first_responded_at = now
+    sla.on_public_message(ticket, by_staff=is_staff, first_response=first_response, now=now)
     if is_staff:
-        if ticket.first_responded_at is None:
-            ticket.first_responded_at = now
         notify(ticket.requester_id, ticket, "agent_replied", now, actor, body=body)
     else:
         notify(ticket.assignee_id, ticket, "customer_replied", now, actor,
@@ -275,6 +281,20 @@ def _set_status(ticket: Ticket, actor: User, target: Status, now: datetime, *, r
         ticket.solved_at = None
     action = "reopened" if is_reopen(before, target) else "status"
     record_event(ticket, actor, action, now, old=before, new=target, detail={"via": reason})
+    sla.on_status_change(ticket, before, target, now)
+
+
+def move_to_queue(ticket: Ticket, actor: User | None, queue: SupportQueue, now: datetime, *,
+                  via: str = "manual") -> None:
+    """Move a ticket to another queue; an assignee who does not work that queue lets go of it."""
+    old = ticket.queue.slug
+    ticket.queue_id = queue.id
+    ticket.queue = queue
+    ticket.updated_at = now
+    record_event(ticket, actor, "queue", now, old=old, new=queue.slug, detail={"via": via})
+    if ticket.assignee is not None and not access.can_be_assignee(
+            role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids, queue_id=queue.id):
+        _assign(ticket, actor, None, now)
 
 
 def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
@@ -301,15 +321,8 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
         if target_queue is None:
             raise _invalid({"queue": "unknown"}, "알 수 없는 큐입니다.", "Unknown queue.")
         if target_queue.id != ticket.queue_id:
-            old = ticket.queue.slug
-            ticket.queue_id = target_queue.id
-            ticket.queue = target_queue
-            ticket.updated_at = now
-            record_event(ticket, actor, "queue", now, old=old, new=target_queue.slug)
-            if ticket.assignee is not None and not access.can_be_assignee(
-                    role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids,
-                    queue_id=target_queue.id):
-                _assign(ticket, actor, None, now)
+            move_to_queue(ticket, actor, target_queue, now)
+            sla.reapply(ticket, now, reason="queue")
     if priority is not None:
         try:
             new_priority = Priority(priority)
@@ -320,6 +333,7 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
             record_event(ticket, actor, "priority", now, old=ticket.priority, new=new_priority)
             ticket.priority = new_priority
             ticket.updated_at = now
+            sla.reapply(ticket, now, reason="priority")
     if assignee_id is not UNSET:
         assignee = None
         if assignee_id is not None:
@@ -380,4 +394,5 @@ def close_solved_tickets(now: datetime, *, days: int, limit: int = 1000) -> int:
         ticket.status = Status.CLOSED
         ticket.closed_at = now
         ticket.updated_at = now
+        sla.on_status_change(ticket, Status.SOLVED, Status.CLOSED, now)
     return len(tickets)

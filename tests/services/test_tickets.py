@@ -157,7 +157,8 @@ def test_subject_and_body_are_trimmed(people, now):
 
 
 # Tables the fixtures fill before a test files anything.
-SETUP_TABLES = {"users", "support_queues", "queue_members", "categories", "orders"}
+SETUP_TABLES = {"users", "support_queues", "queue_members", "categories", "orders",
+                "work_calendars", "calendar_days", "sla_policies"}
 
 
 def _assert_nothing_written(app):
