@@ -79,5 +79,41 @@ def register(app: Flask) -> None:
             unread = unread_count(current_user)
         return {"unread_notifications": unread, "locale_code": locale_code()}
 
+    app.jinja_env.globals["sla_badge_state"] = _sla_badge_state
+    app.jinja_env.globals["sla_remaining"] = _sla_remaining
+    app.jinja_env.filters["iso"] = lambda value: value.isoformat() if value else ""
     app.jinja_env.filters["seoul"] = seoul_time
     app.jinja_env.filters["krw"] = krw
+
+
+def _sla_badge_state(ticket) -> str | None:
+    from app.services.sla import ticket_state
+
+    state = ticket_state(ticket, utcnow())
+    return state.value if state else None
+
+
+def duration_text(seconds: float, locale: str) -> str:
+    """2시간 13분 / 2h 13m — the same format static/js/sla.js writes."""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if locale == "en":
+        parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if not days else ""]
+    else:
+        parts = [f"{days}일" if days else "", f"{hours}시간" if hours else "", f"{mins}분" if not days else ""]
+    return " ".join(p for p in parts if p) or ("0m" if locale == "en" else "0분")
+
+
+def _sla_remaining(ticket, state: str) -> str:
+    """The badge text: time left (or over) until the nearest due time, or paused/met."""
+    english = locale_code() == "en"
+    if state == "paused":
+        return "Paused" if english else "일시정지"
+    if state == "met" or ticket.sla_due_at is None:
+        return "Met" if english else "충족"
+    seconds = (ticket.sla_due_at - utcnow()).total_seconds()
+    text = duration_text(seconds, "en" if english else "ko")
+    if seconds <= 0:
+        return f"{text} over" if english else f"{text} 초과"
+    return f"{text} left" if english else f"{text} 남음"

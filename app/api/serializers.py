@@ -41,12 +41,23 @@ def ticket_json(ticket: Ticket, messages: list[Message] | None = None) -> dict:
         "requester": person_json(ticket.requester),
         "order_number": ticket.order.number if ticket.order else None,
         "created_at": iso(ticket.created_at), "updated_at": iso(ticket.updated_at),
-        # Filled with due times once the SLA clock lands; the shape is fixed now.
-        "sla": {"first_response_due_at": None, "resolution_due_at": None, "state": None},
+        "sla": sla_json(ticket),
     }
     if messages is not None:
         data["messages"] = [message_json(m) for m in messages]
     return data
+
+
+def sla_json(ticket: Ticket) -> dict:
+    from app.services.sla import ticket_state
+    from app.web import utcnow
+
+    state = ticket_state(ticket, utcnow())
+    return {"policy": ticket.sla_policy.name if ticket.sla_policy else None,
+            "first_response_due_at": iso(ticket.first_response_due_at),
+            "next_reply_due_at": iso(ticket.next_reply_due_at),
+            "resolution_due_at": iso(ticket.resolution_due_at),
+            "state": state.value if state else None, "paused": ticket.sla_paused}
 
 
 def category_json(row: Category) -> dict:

@@ -222,11 +222,15 @@ def _schemas() -> dict:
         },
         "Sla": {
             "type": "object",
+            "description": "Due times in business time of the policy's calendar; state as of the response.",
             "required": ["first_response_due_at", "resolution_due_at", "state"],
             "properties": {
+                "policy": _nullable({"type": "string", "description": "Name of the SLA policy applied."}),
                 "first_response_due_at": _nullable(_time()),
+                "next_reply_due_at": _nullable(_time()),
                 "resolution_due_at": _nullable(_time()),
                 "state": _nullable({"type": "string", "enum": SLA_STATES}),
+                "paused": {"type": "boolean", "description": "True while waiting on the customer."},
             },
         },
         "Ticket": {

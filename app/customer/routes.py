@@ -13,6 +13,7 @@ from app.domain.errors import DomainError
 from app.permissions import requester_required
 from app.services import unit_of_work
 from app.services.orders import orders_of
+from app.services.sla import expected_answer_text
 from app.services.tickets import (
     TicketFilters,
     add_message,
@@ -119,6 +120,7 @@ def inquiry(number: str):
     ticket = load_ticket_for(current_user, number)
     return render_template("customer/inquiry.html", ticket=ticket,
                            messages=visible_messages(current_user, ticket),
+                           expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),
                            reply_form=ReplyForm(), confirm_form=ConfirmForm())
 
 
@@ -138,6 +140,7 @@ def reply(number: str):
             ticket = load_ticket_for(current_user, number)
             return render_template("customer/inquiry.html", ticket=ticket,
                                    messages=visible_messages(current_user, ticket),
+                                   expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),
                                    reply_form=form, confirm_form=ConfirmForm()), exc.status
         flash(_("답글을 등록했습니다."))
     return redirect(url_for("customer.inquiry", number=number))

@@ -13,6 +13,7 @@ PER_PAGE = 50
 
 VIEWS = {
     "mine": TicketFilters(assignee="me", unresolved=True),
+    "breaching": TicketFilters(unresolved=True, sla_running=True),
     "unassigned": TicketFilters(assignee="none", unresolved=True),
     "open": TicketFilters(unresolved=True),
     **{f"status-{s.value}": TicketFilters(statuses=[s.value]) for s in Status},
@@ -31,10 +32,12 @@ def index():
         page = 1
     base = VIEWS[view]
     filters = TicketFilters(statuses=base.statuses, assignee=base.assignee,
-                            unresolved=base.unresolved, q=request.args.get("q") or None,
+                            unresolved=base.unresolved, sla_running=base.sla_running,
+                            q=request.args.get("q") or None,
                             queue=request.args.get("queue") or None,
                             category=request.args.get("category") or None)
-    tickets, total = list_tickets(current_user, filters, page=page, per_page=PER_PAGE)
+    tickets, total = list_tickets(current_user, filters, page=page, per_page=PER_PAGE,
+                                  order="sla_due" if view == "breaching" else "updated")
     return render_template("queues/index.html", tickets=tickets, total=total, page=page,
                            per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters)
 

@@ -69,6 +69,8 @@ class TicketFilters:
     q: str | None = None
     order_number: str | None = None
     unresolved: bool = False
+    # Only tickets whose SLA clock is running (for "breaching soon").
+    sla_running: bool = False
 
 
 def scoped_tickets(actor: User) -> Select:
@@ -90,6 +92,8 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
         stmt = stmt.where(Ticket.status.in_(valid or ["-"]))
     elif filters.unresolved:
         stmt = stmt.where(Ticket.status.in_([s.value for s in UNRESOLVED]))
+    if filters.sla_running:
+        stmt = stmt.where(Ticket.sla_due_at.is_not(None), Ticket.sla_paused.is_(False))
     if filters.category:
         stmt = stmt.where(Ticket.category_id.in_(
             select(Category.id).where(Category.code == filters.category)))
@@ -120,14 +124,20 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
     return stmt
 
 
-def list_tickets(actor: User, filters: TicketFilters, *, page: int = 1,
-                 per_page: int = 25) -> tuple[list[Ticket], int]:
-    """One page of the tickets ``actor`` may see, newest activity first, and the total."""
+ORDERS = {
+    "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
+    # Nearest deadline first: "breaching soon".
+    "sla_due": (Ticket.sla_due_at.asc(), Ticket.id.asc()),
+}
+
+
+def list_tickets(actor: User, filters: TicketFilters, *, page: int = 1, per_page: int = 25,
+                 order: str = "updated") -> tuple[list[Ticket], int]:
+    """One page of the tickets ``actor`` may see (newest activity first by default), and the total."""
     stmt = _apply_filters(scoped_tickets(actor), actor, filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(
-        stmt.order_by(Ticket.updated_at.desc(), Ticket.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(*ORDERS[order]).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return list(rows), total or 0
 

@@ -136,7 +136,13 @@ def test_create_ticket_with_json(app, client):
         "inquiry", "delivery", "배송이 안 와요", "new", "normal", "orders", None, order.number)
     assert ticket["requester"] == {"id": customer.id, "name": "김민지"}
     assert _aware(ticket["created_at"]) == _aware(ticket["updated_at"])
-    assert set(ticket["sla"]) == {"first_response_due_at", "resolution_due_at", "state"}
+    assert set(ticket["sla"]) == {"policy", "first_response_due_at", "next_reply_due_at", "resolution_due_at",
+                                  "state", "paused"}
+    # A normal-priority inquiry: the 보통 policy, first answer within 8 business hours.
+    assert ticket["sla"]["policy"] == "보통" and ticket["sla"]["state"] == "ok"
+    assert ticket["sla"]["paused"] is False and ticket["sla"]["next_reply_due_at"] is None
+    assert _aware(ticket["sla"]["first_response_due_at"]) > _aware(ticket["created_at"])
+    assert _aware(ticket["sla"]["resolution_due_at"]) > _aware(ticket["sla"]["first_response_due_at"])
     [message] = ticket["messages"]
     assert set(message) == MESSAGE_KEYS
     assert message["author"] == {"id": customer.id, "name": "김민지", "role": "customer"}
