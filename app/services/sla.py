@@ -378,3 +378,30 @@ def format_expected_answer(due: datetime | None, *, business: bool, paused: bool
 def expected_answer_text(ticket: Ticket, now: datetime, locale: str) -> str | None:
     due, business, paused = answer_due(ticket, now)
     return format_expected_answer(due, business=business, paused=paused, locale=locale)
+
+
+# ----------------------------------------------------------------- after an admin change
+
+def schedule_sla_refresh(now: datetime) -> None:
+    """Policies or calendars changed: recompute open tickets in the background (one job)."""
+    from app.services.outbox import defer
+
+    defer("sla_refresh", {"requested_at": now.isoformat()}, now, queue="sla")
+
+
+def refresh_open_tickets(now: datetime, *, batch: int = 500) -> int:
+    """Re-match and recompute every unresolved ticket, a batch per transaction; returns how many."""
+    from app.domain.ticket_flow import UNRESOLVED
+
+    last_id, count = 0, 0
+    while True:
+        tickets = db.session.scalars(
+            select(Ticket).where(Ticket.status.in_([s.value for s in UNRESOLVED]), Ticket.id > last_id)
+            .order_by(Ticket.id).limit(batch)).all()
+        if not tickets:
+            return count
+        for ticket in tickets:
+            reapply(ticket, now, reason="policy_changed")
+        count += len(tickets)
+        last_id = tickets[-1].id
+        db.session.commit()

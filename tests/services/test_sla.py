@@ -1,7 +1,7 @@
 """SLA in the ticket's life, with a controlled clock: apply, pause, resume, re-apply, sweep."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
