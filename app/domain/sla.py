@@ -157,7 +157,9 @@ def next_alert(timers: Iterable[Timer], already: set[tuple[str, int, str]]) -> d
     for t in timers:
         if not t.active:
             continue
-        if t.warn_at is not None and (t.metric, t.cycle, "warned") not in already:
+        breached = (t.metric, t.cycle, "breached") in already
+        # Once breached, the warning is moot (a late sweep records only the breach).
+        if t.warn_at is not None and not breached and (t.metric, t.cycle, "warned") not in already:
             moments.append(t.warn_at)
         if t.due_at is not None and (t.metric, t.cycle, "breached") not in already:
             moments.append(t.due_at)

@@ -320,21 +320,32 @@ def sweep(now: datetime, *, limit: int = 500) -> SweepResult:
     ).all()
     for ticket in tickets:
         result.checked += 1
-        clock = clock_for(ticket, now)
-        for t in clock.timers:
-            if not t.active:
-                continue
-            if t.due_at is not None and now >= t.due_at:
-                if (t.metric, t.cycle, "breached") not in clock.alerts and _record_alert(ticket, t, "breached", now):
-                    result.breached += 1
-                    _alert(ticket, t, "breach", now)
-                    _escalate(ticket, clock.policy, now)
-            elif t.warn_at is not None and now >= t.warn_at and (t.metric, t.cycle, "warned") not in clock.alerts:
-                if _record_alert(ticket, t, "warned", now):
-                    result.warned += 1
-                    _alert(ticket, t, "warning", now)
+        # An escalation can switch the policy, whose tighter targets may be crossed already:
+        # look again (a policy switch happens at most a few times).
+        for _round in range(len(PRIORITY_ORDER)):
+            if not _check(ticket, now, result):
+                break
         refresh(ticket, now)
     return result
+
+
+def _check(ticket: Ticket, now: datetime, result: SweepResult) -> bool:
+    """Record due alerts of one ticket; True if an escalation changed its policy."""
+    clock = clock_for(ticket, now)
+    policy_before = ticket.sla_policy_id
+    for t in clock.timers:
+        if not t.active:
+            continue
+        if t.due_at is not None and now >= t.due_at:
+            if (t.metric, t.cycle, "breached") not in clock.alerts and _record_alert(ticket, t, "breached", now):
+                result.breached += 1
+                _alert(ticket, t, "breach", now)
+                _escalate(ticket, clock.policy, now)
+        elif t.warn_at is not None and now >= t.warn_at and (t.metric, t.cycle, "warned") not in clock.alerts:
+            if _record_alert(ticket, t, "warned", now):
+                result.warned += 1
+                _alert(ticket, t, "warning", now)
+    return ticket.sla_policy_id != policy_before
 
 
 # ----------------------------------------------------------------- what the customer reads

@@ -158,3 +158,15 @@ def test_sweep_reads_only_tickets_at_a_deadline(people):
     assert result.checked == 1 and result.warned == 1
     unit_of_work.commit()
     assert db.session.get(Ticket, near.id).sla_next_check_at == near.first_response_due_at
+
+
+def test_a_late_sweep_records_the_breach_and_leaves_nothing_due(people):
+    ticket = make_ticket(people["customer"], now=kst(11, 25, 10))
+    result = sla.sweep(kst(11, 27, 10))  # past both warning and due time
+    unit_of_work.commit()
+    # First response breached → escalated to high, whose 960-minute resolution target is
+    # reached at this very moment: recorded in the same sweep, no warnings after the fact.
+    assert (result.warned, result.breached) == (0, 2)
+    assert ticket.priority == "urgent"
+    assert ticket.sla_next_check_at is None or ticket.sla_next_check_at > kst(11, 27, 10)
+    assert sla.sweep(kst(11, 27, 10)).checked == 0
