@@ -1,0 +1,634 @@
+#!/usr/bin/env python3
+"""Serve the desk and the bare baseline with gunicorn, drive both on loopback, print a table.
+
+    .venv/bin/python bench/run.py                      # bench/data/bench.sqlite3 (from generate.py)
+    .venv/bin/python bench/run.py --requests 200 --rounds 2
+    .venv/bin/python bench/run.py --database-url postgresql://postgres@127.0.0.1:5432/munui_bench
+
+One run, side by side on this machine: gunicorn (2 sync workers, 127.0.0.1, a free
+port) serves the desk (MUNUI_CONFIG=production, SECRET_KEY from the environment,
+secure cookies off so the session works over http) from a copy of the generated
+SQLite database, and a second gunicorn serves bench/bare_app.py, the bare Flask
+page of performance.md. A Python client (http.client, one connection) warms each
+endpoint up, then sends the requests in interleaved rounds so drift on a shared
+machine hits every endpoint alike (the pages first, then the API intake, whose new
+tickets would otherwise grow the queue page's work while it is measured). Every
+loop is bounded by a request count and a time budget. Results: a Markdown table on
+stdout and in bench/results/latest.md.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import bare_app
+import benchlib
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+RUN_DIR = benchlib.DATA_DIR / "run"
+BARE_DB = benchlib.DATA_DIR / "bare.sqlite3"
+MIB = 1024 * 1024
+# django-helpdesk 2.6.1, first page of open tickets, 100k tickets (performance.md)
+PEER_LIST_P95 = 351
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", type=Path, default=benchlib.DEFAULT_SQLITE,
+                        help="SQLite database built by generate.py (copied before the run)")
+    parser.add_argument("--database-url", help="serve this PostgreSQL database instead (used in place)")
+    parser.add_argument("--requests", type=int, default=400, help="measured requests per endpoint")
+    parser.add_argument("--warmup", type=int, default=40, help="unmeasured requests per endpoint first")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the requests are split into")
+    parser.add_argument("--max-seconds", type=float, default=90.0, help="time budget per endpoint")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server")
+    parser.add_argument("--parallel-requests", type=int, default=300,
+                        help="API intake requests sent over 2 connections at once (0: skip)")
+    parser.add_argument("--png-kb", type=int, default=200, help="size of the PNG of the multipart intake")
+    parser.add_argument("--redis", action="store_true",
+                        help="production job mode: a private redis-server on a free loopback port as REDIS_URL "
+                             "and one worker.py draining it (default: no REDIS_URL, jobs run in-process)")
+    parser.add_argument("--output", type=Path, default=benchlib.RESULTS_DIR / "latest.md")
+    return parser.parse_args(argv)
+
+
+# ------------------------------------------------------------------ the client
+
+class Client:
+    """One HTTP/1.1 connection with a cookie jar.
+
+    Keep-alive when the server allows it; gunicorn's sync workers close after every
+    response, and http.client then opens the next connection by itself.
+    """
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, bytes, float]:
+        headers = dict(headers or {})
+        headers.setdefault("Accept-Language", "ko-KR,ko;q=0.9")
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            raise
+        elapsed = time.perf_counter() - started
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                key, _, val = pair.partition("=")
+                if val and "max-age=0" not in value.lower() and "expires=thu, 01 jan 1970" not in value.lower():
+                    self.cookies[key.strip()] = val.strip()
+                else:
+                    self.cookies.pop(key.strip(), None)
+        return response.status, data, elapsed
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Scenario:
+    key: str
+    label: str
+    client: Client
+    # (method, path, body, headers, expected status) of request number i
+    make: object
+    latencies: list[float] = field(default_factory=list)
+    round_p95: list[float] = field(default_factory=list)
+    busy_seconds: float = 0.0
+    stopped: str | None = None
+
+    def once(self, i: int) -> float:
+        method, path, body, headers, expect = self.make(i)
+        status, data, elapsed = self.client.request(method, path, body, headers)
+        if status != expect:
+            raise BenchError(f"{self.key}: {method} {path} answered {status}, expected {expect}: "
+                             f"{data[:300]!r}")
+        return elapsed
+
+    def summary(self) -> dict:
+        lat = self.latencies
+        if not lat:
+            return {"n": 0}
+        return {"n": len(lat), "p50": percentile(lat, 50) * 1000, "p95": percentile(lat, 95) * 1000,
+                "mean": sum(lat) / len(lat) * 1000, "rps": len(lat) / self.busy_seconds,
+                "rounds": " / ".join(f"{v:.1f}" for v in self.round_p95)}
+
+
+# ------------------------------------------------------------------ servers
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, app_spec: str, chdir: Path, env: dict, workers: int):
+        self.name = name
+        self.port = free_port()
+        self.log_path = RUN_DIR / f"{name}-gunicorn.log"
+        self.command = [str(benchlib.VENV_BIN / "gunicorn"), "--workers", str(workers),
+                        "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}", "--chdir", str(chdir),
+                        "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning",
+                        "--error-logfile", str(self.log_path), app_spec]
+        self.process = subprocess.Popen(self.command, env=env, cwd=str(chdir), stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.STDOUT)
+
+    def wait_ready(self, path: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", path)
+                status = conn.getresponse().status
+                conn.close()
+                if status < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
+        except OSError:
+            return "(no log)"
+
+    def workers(self) -> list[int]:
+        """PIDs of this gunicorn master's worker processes (children in /proc)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(entry.name))
+        return sorted(pids)
+
+    def memory(self) -> list[dict]:
+        """VmRSS and VmHWM (peak) of each worker, in MiB."""
+        rows = []
+        for pid in self.workers():
+            info = {"pid": pid}
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    key, _, value = line.partition(":")
+                    if key in ("VmRSS", "VmHWM"):
+                        info[key] = int(value.split()[0]) * 1024 / MIB
+            except OSError:
+                continue
+            rows.append(info)
+        return rows
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+class Helper:
+    """A process the run needs besides the servers (redis-server, worker.py), stopped at the end."""
+
+    def __init__(self, name: str, command: list[str], env: dict, cwd: Path):
+        self.name = name
+        self.log_path = RUN_DIR / f"{name}.log"
+        self.log = open(self.log_path, "wb")  # closed in stop()
+        self.process = subprocess.Popen(command, env=env, cwd=str(cwd), stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+def start_redis() -> tuple[Helper, str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("--redis needs redis-server on PATH")
+    port = free_port()
+    helper = Helper("redis", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                              "--appendonly", "no", "--dir", str(RUN_DIR)], os.environ.copy(), RUN_DIR)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return helper, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.1)
+    helper.stop()
+    raise BenchError("redis-server did not start")
+
+
+# ------------------------------------------------------------------ data
+
+def prepare_database(args: argparse.Namespace) -> tuple[str, Path, str]:
+    """(URL the desk serves, its upload folder, a description). SQLite is served from a fresh copy."""
+    if RUN_DIR.exists():
+        shutil.rmtree(RUN_DIR)
+    RUN_DIR.mkdir(parents=True)
+    uploads = RUN_DIR / "uploads"
+    source_uploads = benchlib.upload_dir_for(args.database_url, args.database)
+    if source_uploads.exists():
+        shutil.copytree(source_uploads, uploads)
+    else:
+        uploads.mkdir()
+    if args.database_url:
+        return benchlib.sqlalchemy_url(args.database_url), uploads, args.database_url
+    source = args.database.resolve()
+    if not source.exists():
+        raise SystemExit(f"{source} does not exist: run bench/generate.py first")
+    copy = RUN_DIR / "desk.sqlite3"
+    benchlib.copy_sqlite(source, copy)
+    size = source.stat().st_size / 1e6
+    shown = source.relative_to(benchlib.ROOT) if source.is_relative_to(benchlib.ROOT) else source
+    return benchlib.sqlite_url(copy), uploads, f"{shown} ({size:,.0f} MB, served from a copy)"
+
+
+def prepare_accounts(url: str, uploads: Path) -> dict:
+    """A fresh API token for the bench customer; the ticket to open; what the data holds."""
+    from sqlalchemy import func, select
+
+    from app.domain.ticket_flow import UNRESOLVED
+    from app.extensions import db
+    from app.models import Attachment, Message, Order, Ticket, User
+    from app.services.users import issue_token
+
+    app = benchlib.script_app(url, uploads)
+    with app.app_context():
+        benchlib.check_schema(db.engine)
+        customer = db.session.scalar(select(User).where(User.email == benchlib.BENCH_CUSTOMER_EMAIL))
+        if customer is None:
+            raise SystemExit(f"{benchlib.BENCH_CUSTOMER_EMAIL} is missing: was the database built by generate.py?")
+        token, _row = issue_token(customer, name="bench", now=datetime.now(UTC), hours=6)
+        db.session.commit()
+        unresolved = [s.value for s in UNRESOLVED]
+        heavy = benchlib.heavy_ticket(db.session)
+        if heavy is None:
+            raise SystemExit("no ticket with 10 messages: was the database built by generate.py?")
+        info = {
+            "token": token, "customer_id": customer.id,
+            "ticket_number": heavy.number, "ticket_status": heavy.status,
+            "ticket_messages": db.session.scalar(select(func.count()).where(Message.ticket_id == heavy.id)),
+            "ticket_attachments": db.session.scalar(select(func.count()).where(Attachment.ticket_id == heavy.id)),
+            "order_number": db.session.scalar(select(Order.number).where(Order.customer_id == customer.id)
+                                              .order_by(Order.id.desc()).limit(1)),
+            "tickets": db.session.scalar(select(func.count()).select_from(Ticket)),
+            "unresolved": db.session.scalar(select(func.count()).where(Ticket.status.in_(unresolved))),
+            "messages": db.session.scalar(select(func.count()).select_from(Message)),
+            "dialect": db.engine.dialect.name,
+            "server_version": ".".join(str(v) for v in db.engine.dialect.server_version_info or ()),
+        }
+        db.engine.dispose()
+    return info
+
+
+def cleanup_pg(url: str, uploads: Path, customer_id: int, since: datetime) -> int:
+    """PostgreSQL is used in place: delete the tickets the intake requests filed."""
+    from sqlalchemy import delete
+
+    from app.extensions import db
+    from app.models import Ticket
+
+    app = benchlib.script_app(url, uploads)
+    with app.app_context():
+        result = db.session.execute(delete(Ticket).where(Ticket.requester_id == customer_id,
+                                                         Ticket.created_at >= since))
+        db.session.commit()
+        db.engine.dispose()
+    return result.rowcount or 0
+
+
+# ------------------------------------------------------------------ the run
+
+def login(client: Client) -> None:
+    status, page, _ = client.request("GET", "/login")
+    match = CSRF_RE.search(page.decode("utf-8", "replace"))
+    if status != 200 or not match:
+        raise BenchError(f"GET /login answered {status} without a CSRF token")
+    from urllib.parse import urlencode
+
+    form = urlencode({"csrf_token": match.group(1), "email": benchlib.BENCH_AGENT_EMAIL,
+                      "password": benchlib.PASSWORD, "next": ""}).encode()
+    status, body, _ = client.request("POST", "/login", form,
+                                     {"Content-Type": "application/x-www-form-urlencoded"})
+    if status != 302:
+        raise BenchError(f"POST /login answered {status}: {body[:300]!r}")
+
+
+def scenarios(args, bare_port: int, desk_port: int, info: dict, png: bytes) -> list[Scenario]:
+    bare, agent, api = Client(bare_port), Client(desk_port), Client(desk_port)
+    login(agent)
+    groups = random.Random(3).sample(range(bare_app.ROWS // bare_app.PER_GROUP), 2_000)
+    auth = {"Authorization": f"Bearer {info['token']}"}
+    category = "delivery" if info["order_number"] else "product"
+
+    def intake_fields(i: int, png_kind: bool) -> dict[str, str]:
+        fields = {"category": category,
+                  "subject": f"{'파손 사진 첨부' if png_kind else '배송 문의'} {i}: 택배가 아직 도착하지 않았어요",
+                  "body": "주문한 상품이 예정일이 지나도 오지 않습니다. 배송 조회도 며칠째 그대로입니다. "
+                          f"확인 부탁드립니다. (요청 {i})"}
+        if info["order_number"]:
+            fields["order_number"] = info["order_number"]
+        return fields
+
+    def api_json(i):
+        body = json.dumps(intake_fields(i, False), ensure_ascii=False).encode()
+        return "POST", "/api/v1/tickets", body, {**auth, "Content-Type": "application/json"}, 201
+
+    def api_png(i):
+        body, content_type = benchlib.multipart(intake_fields(i, True), [("files", "파손사진.png", "image/png", png)])
+        return "POST", "/api/v1/tickets", body, {**auth, "Content-Type": content_type}, 201
+
+    ticket_path = f"/desk/tickets/{info['ticket_number']}"
+    return [
+        Scenario("bare", "bare Flask page (25 rows by an indexed column, tiny template)", bare,
+                 lambda i: ("GET", f"/items/{groups[i % len(groups)]}", None, None, 200)),
+        Scenario("queue", "agent queue page `GET /desk?view=open` (50 rows + count)", agent,
+                 lambda i: ("GET", "/desk?view=open", None, None, 200)),
+        Scenario("ticket", f"ticket page `GET /desk/tickets/…` ({info['ticket_messages']} messages, "
+                           f"{info['ticket_attachments']} attachments)", agent,
+                 lambda i: ("GET", ticket_path, None, None, 200)),
+        Scenario("api_json", "API intake `POST /api/v1/tickets` (JSON, bearer token)", api, api_json),
+        Scenario("api_png", f"API intake with one {len(png) / 1000:.0f} kB PNG (multipart)", api, api_png),
+    ]
+
+
+def drive(all_scenarios: list[Scenario], args) -> None:
+    counter = 10_000
+    for scenario in all_scenarios:
+        for _ in range(args.warmup):
+            counter += 1
+            scenario.once(counter)
+    per_round = math.ceil(args.requests / args.rounds)
+    budget = args.max_seconds / args.rounds
+    for round_no in range(args.rounds):
+        for scenario in all_scenarios:
+            if scenario.stopped:
+                continue
+            round_started = time.perf_counter()
+            first = len(scenario.latencies)
+            for _ in range(min(per_round, args.requests - len(scenario.latencies))):
+                counter += 1
+                scenario.latencies.append(scenario.once(counter))
+                if time.perf_counter() - round_started > budget:
+                    scenario.stopped = f"time budget reached in round {round_no + 1}"
+                    break
+            scenario.busy_seconds += time.perf_counter() - round_started
+            if len(scenario.latencies) > first:
+                scenario.round_p95.append(percentile(scenario.latencies[first:], 95) * 1000)
+        print(f"  round {round_no + 1}/{args.rounds}: p95 of the round " + ", ".join(
+            f"{s.key} {s.round_p95[-1]:.1f} ms" for s in all_scenarios if s.round_p95), flush=True)
+
+
+def parallel_intake(port: int, info: dict, total: int, max_seconds: float) -> dict:
+    """API intake (JSON) over 2 connections at once: throughput with both workers busy."""
+    auth = {"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    issued = iter(range(total))
+    deadline = time.perf_counter() + max_seconds
+
+    def worker(n: int) -> None:
+        client = Client(port)
+        while time.perf_counter() < deadline:
+            with lock:
+                i = next(issued, None)
+            if i is None:
+                break
+            fields = {"category": "product", "subject": f"동시 접수 {n}-{i}: 사이즈 문의",
+                      "body": "이 상품 사이즈가 정사이즈인가요? 평소 M을 입습니다."}
+            status, data, elapsed = client.request("POST", "/api/v1/tickets",
+                                                   json.dumps(fields, ensure_ascii=False).encode(), auth)
+            with lock:
+                if status == 201:
+                    latencies.append(elapsed)
+                else:
+                    errors.append(f"{status} {data[:200]!r}")
+        client.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise BenchError(f"parallel intake: {len(errors)} errors, first: {errors[0]}")
+    return {"n": len(latencies), "p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
+            "mean": sum(latencies) / len(latencies) * 1000, "rps": len(latencies) / wall}
+
+
+# ------------------------------------------------------------------ the report
+
+def versions() -> dict:
+    from importlib.metadata import version
+
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"python": platform.python_version(), "flask": version("flask"), "gunicorn": version("gunicorn"),
+            "sqlalchemy": version("sqlalchemy"),
+            "sqlite": sqlite3.sqlite_version, "git": benchlib.code_version(),
+            "cpu": cpu, "nproc": os.cpu_count()}
+
+
+def verdict(value: float, limit: float, unit: str = "ms", higher_is_better: bool = False) -> str:
+    if higher_is_better:
+        return "met" if value >= limit else f"**missed** ({value / limit:.0%} of the target)"
+    if value <= limit:
+        return "met"
+    return f"**missed** by {max(value - limit, 0.1):.1f} {unit} ({value / limit:.2f}× the limit)"
+
+
+def report(args, results: dict, parallel: dict | None, memory: dict, info: dict, database: str,
+           meta: dict, started: datetime, load: tuple[str, str], stopped: dict) -> str:
+    bare = results["bare"]
+    limit_queue = 2 * bare["p95"]
+    targets = {
+        "bare": ("baseline", ""),
+        "queue": (f"p95 ≤ 2× bare = {limit_queue:.1f} ms; ≥ 10× faster than the peer's list (p95 {PEER_LIST_P95} ms)",
+                  verdict(results["queue"]["p95"], limit_queue)
+                  + f"; {results['queue']['p95'] / bare['p95']:.1f}× bare; "
+                  f"{PEER_LIST_P95 / results['queue']['p95']:.1f}× faster than the peer"),
+        "ticket": ("p95 ≤ 10 ms", verdict(results["ticket"]["p95"], 10)),
+        "api_json": ("p95 ≤ 15 ms", verdict(results["api_json"]["p95"], 15)),
+        "api_png": ("p95 ≤ 40 ms", verdict(results["api_png"]["p95"], 40)),
+    }
+    command = "$ " + shlex.join([".venv/bin/python", "bench/run.py", *sys.argv[1:]])
+    lines = [
+        f"## Munui benchmark, {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- machine: {meta['nproc']} CPUs (`nproc`), {meta['cpu']}; load average before {load[0]}, after {load[1]}",
+        f"- software: Python {meta['python']}, gunicorn {meta['gunicorn']}, Flask {meta['flask']}, "
+        f"SQLAlchemy {meta['sqlalchemy']}, {info['dialect']} {info['server_version'] or meta['sqlite']}",
+        f"- code: git {meta['git']}",
+        f"- data: {database}: {info['tickets']:,} tickets ({info['unresolved']:,} unresolved), "
+        f"{info['messages']:,} messages",
+        f"- servers: gunicorn, {args.workers} sync workers each, 127.0.0.1; desk with MUNUI_CONFIG=production, "
+        "SECRET_KEY from the environment, secure cookies off (http); "
+        + ("REDIS_URL = a private redis-server, one worker.py running the jobs" if args.redis
+           else "no REDIS_URL (the outbox jobs run in-process, inside the request)"),
+        f"- client: http.client, 1 connection, {args.warmup} warm-up requests per endpoint, then "
+        f"{args.requests} measured in {args.rounds} interleaved rounds (budget {args.max_seconds:.0f} s each)",
+        f"- command: `{command}`",
+        "",
+        "| what | requests | p50 ms | p95 ms | mean ms | req/s | p95 of each round, ms | target | result |",
+        "|---|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    labels = {s: results[s]["label"] for s in results}
+    for key, (target, outcome) in targets.items():
+        r = results[key]
+        note = f" ({stopped[key]})" if stopped.get(key) else ""
+        lines.append(f"| {labels[key]}{note} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['mean']:.1f} | "
+                     f"{r['rps']:.0f} | {r['rounds']} | {target} | {outcome} |")
+    if parallel:
+        lines.append(f"| API intake (JSON), 2 connections at once | {parallel['n']} | {parallel['p50']:.1f} | "
+                     f"{parallel['p95']:.1f} | {parallel['mean']:.1f} | {parallel['rps']:.0f} | | ≥ 150 req/s "
+                     f"with 2 workers | {verdict(parallel['rps'], 150, higher_is_better=True)} |")
+    desk_peak = max((w.get("VmHWM", 0) for w in memory["desk"]), default=0)
+    desk_rss = ", ".join(f"{w.get('VmRSS', 0):.0f}" for w in memory["desk"])
+    bare_rss = ", ".join(f"{w.get('VmRSS', 0):.0f}" for w in memory["bare"])
+    lines.append(f"| desk web worker memory: RSS now {desk_rss} MiB; peak (VmHWM) {desk_peak:.0f} MiB "
+                 f"(bare page workers: {bare_rss} MiB) | | | | | | | RSS ≤ 150 MB | "
+                 f"{verdict(desk_peak * MIB / 1e6, 150, 'MB')} |")
+    lines += ["", f"Ticket opened: {info['ticket_number']} ({info['ticket_status']}). API intake files "
+              f"'{'delivery' if info['order_number'] else 'product'}' inquiries as {benchlib.BENCH_CUSTOMER_EMAIL}"
+              + (f" on order {info['order_number']}." if info["order_number"] else ".")]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = datetime.now(UTC)
+    meta = versions()  # the code as the servers will load it
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    url, uploads, database = prepare_database(args)
+    info = prepare_accounts(url, uploads)
+    bare_app.create_database(BARE_DB)
+    png = benchlib.make_png(args.png_kb)
+    print(f"desk data: {database}; {info['tickets']:,} tickets; opening {info['ticket_number']}", flush=True)
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "MUNUI_CONFIG")}
+    desk_env = {**env, "MUNUI_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+                "DATABASE_URL": url.replace("postgresql+psycopg://", "postgresql://"),
+                "UPLOAD_DIR": str(uploads), "MUNUI_INSTANCE_DIR": str(RUN_DIR / "instance"),
+                "SEARCH_INDEX_DIR": str(RUN_DIR / "search-index"), "SESSION_COOKIE_SECURE": "false"}
+    bare_env = {**env, "BARE_DB": str(BARE_DB)}
+    # ProductionConfig pins SESSION_COOKIE_SECURE=True whatever the environment says, so the
+    # factory call turns it (and the remember-me cookie's) off for plain http on loopback.
+    desk_spec = "app:create_app(SESSION_COOKIE_SECURE=False, REMEMBER_COOKIE_SECURE=False)"
+    servers = {}
+    helpers: list[Helper] = []
+    parallel = None
+    try:
+        if args.redis:
+            redis, redis_url = start_redis()
+            helpers.append(redis)
+            desk_env["REDIS_URL"] = redis_url
+            helpers.append(Helper("worker", [str(benchlib.VENV_BIN / "python"), "worker.py"], desk_env,
+                                  benchlib.ROOT))
+        servers["bare"] = Server("bare", "bare_app:app", benchlib.BENCH_DIR, bare_env, args.workers)
+        servers["desk"] = Server("desk", desk_spec, benchlib.ROOT, desk_env, args.workers)
+        servers["bare"].wait_ready("/items/1")
+        servers["desk"].wait_ready("/login")
+        all_scenarios = scenarios(args, servers["bare"].port, servers["desk"].port, info, png)
+        print(f"driving {len(all_scenarios)} endpoints: {args.warmup} warm-up + {args.requests} requests each",
+              flush=True)
+        # Pages first, intake after: the tickets the intake files would otherwise grow the
+        # queue page's work (they are all unresolved) while it is being measured.
+        print("pages:", flush=True)
+        drive([s for s in all_scenarios if s.key in ("bare", "queue", "ticket")], args)
+        print("API intake:", flush=True)
+        drive([s for s in all_scenarios if s.key.startswith("api_")], args)
+        if args.parallel_requests:
+            parallel = parallel_intake(servers["desk"].port, info, args.parallel_requests, args.max_seconds)
+        memory = {name: server.memory() for name, server in servers.items()}
+        for scenario in all_scenarios:
+            scenario.client.close()
+    finally:
+        for server in servers.values():
+            server.stop()
+        for helper in reversed(helpers):
+            helper.stop()
+    if args.database_url:
+        removed = cleanup_pg(url, uploads, info["customer_id"], started - timedelta(minutes=1))
+        print(f"removed {removed} tickets the intake filed in {args.database_url}")
+    results = {s.key: {**s.summary(), "label": s.label} for s in all_scenarios}
+    stopped = {s.key: s.stopped for s in all_scenarios if s.stopped}
+    load_after = Path("/proc/loadavg").read_text().split()[:3]
+    text = report(args, results, parallel, memory, info, database, meta, started,
+                  (" ".join(load_before), " ".join(load_after)), stopped)
+    print()
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.output.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(args.output)
+    print(f"written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
