@@ -93,8 +93,9 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     DEBUG = False
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
+    # Secure unless explicitly turned off (e.g. a benchmark over plain http on loopback).
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 
 CONFIGS = {"default": Config, "testing": TestingConfig, "production": ProductionConfig}

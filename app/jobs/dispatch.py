@@ -75,11 +75,11 @@ def enqueue_events(event_ids: list[int], *, now: datetime | None = None) -> int:
             )
             event.enqueued_at = now
             handed += 1
-            db.session.commit()
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        db.session.rollback()
         log.warning("Redis unavailable (%s); %d outbox event(s) left for the relay",
                     exc.__class__.__name__, len(event_ids) - handed)
+    # One commit for the batch: the events that reached Redis are marked handed over.
+    db.session.commit()
     return handed
 
 

@@ -23,7 +23,7 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    queue = relationship("SupportQueue", lazy="joined")
+    queue = relationship("SupportQueue", lazy="select")
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") else self.name_ko

@@ -28,7 +28,7 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    customer = relationship("User", lazy="joined")
+    customer = relationship("User", lazy="select")
 
     @property
     def lines(self) -> list[dict]:

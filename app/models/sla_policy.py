@@ -33,9 +33,9 @@ class SlaPolicy(db.Model):
     escalate_queue_id: Mapped[int | None] = mapped_column(ForeignKey("support_queues.id"))
 
     calendar = relationship("WorkCalendar", lazy="joined")
-    category = relationship("Category", lazy="joined")
-    queue = relationship("SupportQueue", foreign_keys=[queue_id], lazy="joined")
-    escalate_queue = relationship("SupportQueue", foreign_keys=[escalate_queue_id], lazy="joined")
+    category = relationship("Category", lazy="select")
+    queue = relationship("SupportQueue", foreign_keys=[queue_id], lazy="select")
+    escalate_queue = relationship("SupportQueue", foreign_keys=[escalate_queue_id], lazy="select")
 
 
 class SlaEvent(db.Model):

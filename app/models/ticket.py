@@ -64,8 +64,9 @@ class Ticket(db.Model):
     queue = relationship("SupportQueue", lazy="joined")
     requester = relationship("User", foreign_keys=[requester_id], lazy="joined")
     assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
-    order = relationship("Order", lazy="joined")
-    sla_policy = relationship("SlaPolicy", lazy="joined")
+    # Loaded when used (the ticket page), not joined into every list query.
+    order = relationship("Order", lazy="select")
+    sla_policy = relationship("SlaPolicy", lazy="select")
     messages = relationship("Message", back_populates="ticket", order_by="Message.id",
                             lazy="select")
 

@@ -30,7 +30,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     queues = relationship("SupportQueue", secondary="queue_members", back_populates="members",
-                          lazy="selectin")
+                          lazy="select")
 
     @validates("email")
     def _lowercase_email(self, _key: str, value: str) -> str:

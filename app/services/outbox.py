@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import OutboxEvent
 from app.services.unit_of_work import after_commit
 
+_PENDING = "munui_outbox_pending"
 # Queues the worker listens to; a kind names its queue when it is deferred.
 QUEUES = ("default", "email", "search", "sla")
 
@@ -20,14 +21,19 @@ def defer(kind: str, payload: dict, now: datetime, *, queue: str = "default") ->
     event = OutboxEvent(kind=kind, queue=queue, payload=payload, created_at=now, attempts=0)
     db.session.add(event)
     db.session.flush()
-    event_id = event.id
+    pending, hook = db.session.info.get(_PENDING, (None, None))
+    if pending is None or hook not in db.session.info.get("munui_after_commit", []):
+        # One hand-over per unit of work, with every event it recorded.
+        pending = []
 
-    def _hand_over() -> None:
-        from app.jobs.dispatch import hand_over
+        def hook() -> None:
+            from app.jobs.dispatch import hand_over
 
-        hand_over([event_id])
+            hand_over(pending)
 
-    after_commit(_hand_over)
+        db.session.info[_PENDING] = (pending, hook)
+        after_commit(hook)
+    pending.append(event.id)
     return event
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.domain import access
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
@@ -136,10 +137,20 @@ def list_tickets(actor: User, filters: TicketFilters, *, page: int = 1, per_page
     """One page of the tickets ``actor`` may see (newest activity first by default), and the total."""
     stmt = _apply_filters(scoped_tickets(actor), actor, filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(
-        stmt.order_by(*ORDERS[order]).limit(per_page).offset((page - 1) * per_page)
+    # Two steps: sort and cut the page on the narrow index columns, then load just those rows
+    # with what a list shows (sorting thousands of fully joined rows was most of the time).
+    ids = db.session.scalars(
+        stmt.with_only_columns(Ticket.id).order_by(*ORDERS[order]).limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    return list(rows), total or 0
+    if not ids:
+        return [], total or 0
+    rows = db.session.scalars(
+        select(Ticket).where(Ticket.id.in_(ids))
+        .options(selectinload(Ticket.order), selectinload(Ticket.sla_policy))
+    ).all()
+    position = {ticket_id: i for i, ticket_id in enumerate(ids)}
+    return sorted(rows, key=lambda t: position[t.id]), total or 0
 
 
 def load_ticket_for(actor: User, number: str) -> Ticket:

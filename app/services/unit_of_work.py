@@ -36,7 +36,9 @@ def commit() -> None:
         rollback()
         raise
     db.session.info.pop(_FILES, None)
-    for hook in db.session.info.pop(_HOOKS, []):
+    hooks = db.session.info.pop(_HOOKS, [])
+    db.session.info.pop("munui_outbox_pending", None)
+    for hook in hooks:
         hook()
 
 
@@ -49,6 +51,7 @@ def rollback() -> None:
 def discard_pending() -> None:
     """Forget hooks and delete files of a unit of work that did not commit."""
     db.session.info.pop(_HOOKS, None)
+    db.session.info.pop("munui_outbox_pending", None)
     for path in db.session.info.pop(_FILES, []):
         try:
             os.unlink(path)
