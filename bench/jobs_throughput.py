@@ -77,6 +77,7 @@ def main() -> int:
 
     from app import create_app
     from app.extensions import db
+    from app.models import User
     from app.services import unit_of_work
     from app.services.catalogue import ensure_default_catalogue
     from app.services.tickets import create_ticket
@@ -89,10 +90,12 @@ def main() -> int:
     customer = create_user("bench@example.com", role="customer", password="bench-password-1",
                            name="벤치 고객", now=datetime.now(UTC))
     unit_of_work.commit()
+    customer_id = customer.id
     committed: dict[str, float] = {}
 
     def file_one(i: int) -> None:
-        ticket = create_ticket(customer, category_code="product", subject=f"재입고 문의 {i}",
+        requester = db.session.get(User, customer_id)
+        ticket = create_ticket(requester, category_code="product", subject=f"재입고 문의 {i}",
                                body="품절 상품 재입고 예정이 있나요?", order_number=None, files=[],
                                now=datetime.now(UTC))
         unit_of_work.commit()
@@ -104,31 +107,36 @@ def main() -> int:
     db.session.remove()
     jobs = 2 * args.tickets
     start = time.monotonic()
-    subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(tmp / "worker.log", "w") as log:
+        subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, check=True,
+                       stdout=log, stderr=subprocess.STDOUT)
     drain = time.monotonic() - start
     rate = jobs / drain
-    assert len(sink.received) == args.tickets, f"{len(sink.received)} emails for {args.tickets} tickets"
+    assert len(sink.received) == args.tickets, \
+        f"{len(sink.received)} emails for {args.tickets} tickets; see {tmp / 'worker.log'}"
 
     # Phase 2: steady load below that rate, one worker running.
     sink.received.clear()
     committed.clear()
     worker = subprocess.Popen([sys.executable, "worker.py", "--no-scheduler"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2)
-    interval = 1.0 / (rate / 2 * args.rate_share)
-    end = time.monotonic() + args.seconds
-    i = 0
-    while time.monotonic() < end:
-        began = time.monotonic()
-        file_one(100_000 + i)
-        i += 1
-        time.sleep(max(0.0, interval - (time.monotonic() - began)))
-    deadline = time.monotonic() + 60
-    while len(sink.received) < i and time.monotonic() < deadline:
-        time.sleep(0.1)
-    worker.terminate()
-    worker.wait(30)
+    try:
+        time.sleep(2)
+        interval = 1.0 / (rate / 2 * args.rate_share)
+        end = time.monotonic() + args.seconds
+        i = 0
+        while time.monotonic() < end:
+            began = time.monotonic()
+            file_one(100_000 + i)
+            i += 1
+            time.sleep(max(0.0, interval - (time.monotonic() - began)))
+        deadline = time.monotonic() + 60
+        while len(sink.received) < i and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        # Never leave a worker behind: it would take the next run's jobs.
+        worker.terminate()
+        worker.wait(30)
     controller.stop()
     latencies = []
     for subject, received in sink.received.items():
