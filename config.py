@@ -55,6 +55,8 @@ class Config:
     EMBEDDED_TICKER = _bool("EMBEDDED_TICKER", False)
     # Seconds between a failing job's attempts; after the last, RQ's failed registry.
     JOB_RETRY_INTERVALS = tuple(int(x) for x in os.environ.get("JOB_RETRY_INTERVALS", "5,30,120,600").split(","))
+    # Refunds at or above this many won need a lead's second approval.
+    FOUR_EYES_THRESHOLD_KRW = _int("FOUR_EYES_THRESHOLD_KRW", 300_000)
     # Solved tickets close by themselves after this many days.
     AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
 

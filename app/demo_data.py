@@ -140,8 +140,53 @@ def _snapshot(rng: random.Random, number: str, customer: User, status: str, paid
           "approval_id": f"A-{number[-6:]}"}],
         "seller_policy": {"withdrawal_days": None},
         "customer": {"customer_id": str(customer.id), "refund_account_on_file": True},
-        "total_payable": total,
     }
+
+
+def _total(snap: dict) -> int:
+    gross = sum(line["unit_price"] * line["quantity"] for line in snap["lines"])
+    coupon = snap["order_coupon"]["amount"] if snap.get("order_coupon") else 0
+    return gross - coupon + snap["shipping"]["fee_charged"]
+
+
+# (order status, claim kind, reason, attestations, decision) for the demo's special tickets.
+CLAIMS = (
+    ("preparing", "cancel", "change_of_mind", {}, None),                 # eligible: cancelled at once
+    ("shipped", "cancel", "change_of_mind", {}, None),                   # ineligible: suggests a return
+    ("delivered", "refund", "change_of_mind", {"packaging_intact": True, "unused": True}, None),
+    ("delivered", "refund", "defective", {}, "approve"),                 # seller pays the return
+    ("purchase_confirmed", "refund", "change_of_mind", {"packaging_intact": False}, None),  # needs review
+    ("preparing", "cancel", "change_of_mind", {}, "approve"),
+)
+
+
+def _load_claims(customers, staff, orders, now) -> None:
+    """Cancellation and refund tickets that exercise the policy module's rules."""
+    from app.services.refunds import ClaimInput, decide
+
+    used: set[int] = set()
+    everything = [o for c in customers for o in orders[c.id]]
+    by_id = {c.id: c for c in customers}
+    for i, (status, kind, reason, attestations, decision) in enumerate(CLAIMS):
+        order = next((o for o in everything if o.status == status and o.id not in used), None)
+        if order is None:
+            continue
+        used.add(order.id)
+        customer = by_id[order.customer_id]
+        line = order.snapshot["lines"][0]
+        when = now - timedelta(days=1 if decision is None else 6, hours=i)
+        ticket = create_ticket(
+            customer, category_code="cancellation" if kind == "cancel" else "refund",
+            subject=f"주문 {order.number} {'취소' if kind == 'cancel' else '반품·환불'} 신청",
+            body="마음이 바뀌었어요." if reason == "change_of_mind" else "받은 상품이 불량입니다.",
+            order_number=order.number, files=[], now=when,
+            claim=ClaimInput(kind=kind, lines=[(line["line_id"], 1)], reason=reason, attestations=attestations))
+        db.session.flush()
+        if decision:
+            agent = staff["agent1"]
+            decide(agent, ticket, action=decision, note="데모: 정책 확인 후 승인", now=when + timedelta(hours=2),
+                   judgement=True)
+    db.session.flush()
 
 
 def load_demo(now: datetime, *, force: bool = False) -> bool:
@@ -168,7 +213,7 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
         number = f"{paid_at:%Y%m%d}-{100000 + n:06d}"
         snap = _snapshot(rng, number, customer, status, paid_at)
         order = Order(number=number, customer_id=customer.id, customer_email=customer.email,
-                      seller_id=snap["seller_id"], status=status, total_amount=snap["total_payable"],
+                      seller_id=snap["seller_id"], status=status, total_amount=_total(snap),
                       item_summary=snap["lines"][0]["name"] + (
                           f" 외 {len(snap['lines']) - 1}건" if len(snap["lines"]) > 1 else ""),
                       ordered_at=paid_at, snapshot=snap, created_at=paid_at, updated_at=paid_at)
@@ -219,4 +264,5 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
                          detail={"via": "auto_close"})
             ticket.status, ticket.closed_at, ticket.updated_at = "closed", closed_at, closed_at
         db.session.flush()
+    _load_claims(customers, staff, orders, now)
     return True

@@ -5,9 +5,11 @@ from flask import g, jsonify, request
 
 from app.api import bp
 from app.api.auth import token_required
-from app.api.errors import int_arg
+from app.api.errors import int_arg, json_body
 from app.api.serializers import order_json
-from app.services.orders import list_orders, load_order_for
+from app.services import unit_of_work
+from app.services.orders import list_orders, load_order_for, upsert_order
+from app.web import utcnow
 
 READERS = ("customer", "agent", "lead", "admin")
 
@@ -27,3 +29,12 @@ def orders():
 @token_required(*READERS)
 def order(number: str):
     return jsonify(order_json(load_order_for(g.api_user, number)))
+
+
+@bp.put("/orders/<number>")
+@token_required("integration", "admin")
+def put_order(number: str):
+    """The shop pushes an order snapshot; 201 when new, 200 when replaced."""
+    order, created = upsert_order(g.api_user, number, json_body(), utcnow())
+    unit_of_work.commit()
+    return jsonify(order_json(order)), 201 if created else 200

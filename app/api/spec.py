@@ -262,6 +262,19 @@ def _schemas() -> dict:
             "type": "object",
             "required": ["category", "subject", "body"],
             "properties": {
+                "lines": {"type": "array", "description": "Cancellation/refund only: the units asked for.",
+                          "items": {"type": "object", "required": ["line_id", "quantity"],
+                                    "properties": {"line_id": {"type": "string"},
+                                                   "quantity": {"type": "integer", "minimum": 1}}}},
+                "reason": {"type": "string", "enum": ["change_of_mind", "defective", "wrong_item",
+                                                      "damaged_in_transit", "misdescribed", "late_delivery",
+                                                      "other"]},
+                "reason_text": {"type": "string"},
+                "attestations": {"type": "object", "properties": {
+                    "packaging_intact": {"type": ["boolean", "null"]},
+                    "opened_for_inspection_only": {"type": ["boolean", "null"]},
+                    "unused": {"type": ["boolean", "null"]}}},
+                "discovered_at": _nullable(_time()),
                 "category": {"type": "string", "description": "Category code from `GET /categories`."},
                 "subject": {"type": "string", "minLength": 1, "maxLength": 200},
                 "body": {"type": "string", "minLength": 1, "maxLength": 20000},
@@ -517,6 +530,49 @@ def _paths() -> dict:
                 responses={"200": {"description": "The order as the desk knows it.",
                                    "content": _json(_ref("Order"))},
                            **read_errors},
+            ),
+            "put": _operation(
+                "Create or replace an order snapshot (the shop pushes it)", operation_id="putOrder",
+                tag="orders", roles=["integration", "admin"],
+                description="The JSON form of OrderSnapshot (policy.md §2.1) plus `customer_email`, without "
+                            "`refund_history`. Malformed snapshots are refused with field-level errors (422) "
+                            "and the last good snapshot stays. The desk keeps the order's status history.",
+                request_body={"required": True, "content": _json({"type": "object",
+                                                                  "required": ["customer_email", "seller_id",
+                                                                               "status", "lines", "shipping",
+                                                                               "payments", "customer"]})},
+                responses={"200": {"description": "Replaced.", "content": _json(_ref("Order"))},
+                           "201": {"description": "Created.", "content": _json(_ref("Order"))},
+                           **_errors(400, 401, 403, 422)},
+            ),
+        },
+        "/tickets/{number}/decision": {
+            "parameters": [TICKET_NUMBER],
+            "get": _operation(
+                "The policy's evaluation of a cancellation/refund ticket, now", operation_id="getDecision",
+                tag="decisions", roles=HUMANS,
+                responses={"200": {"description": "The request, the evaluation (PolicyDecision of policy.md "
+                                                  "§3.1 with a `message` per reason) and the refund if approved; "
+                                                  "staff also get `evaluation_digest`.",
+                                   "content": _json({"type": "object",
+                                                     "required": ["request", "evaluation", "refund"]})},
+                           **read_errors},
+            ),
+            "post": _operation(
+                "Approve or deny", operation_id="decide", tag="decisions", roles=["agent", "lead", "admin"],
+                description="`{action: approve|deny, note, judgement, evaluation_digest}`. Approval re-evaluates "
+                            "now; 409 when already decided, when the evaluation differs from "
+                            "`evaluation_digest`, or when the policy says ineligible (the new evaluation is in "
+                            "the body). Refunds at or above the four-eyes threshold need a lead's second "
+                            "approval. `needs_review` needs `judgement: true` and a note.",
+                request_body={"required": True, "content": _json({
+                    "type": "object", "required": ["action"],
+                    "properties": {"action": {"type": "string", "enum": ["approve", "deny"]},
+                                   "note": {"type": "string"}, "judgement": {"type": "boolean"},
+                                   "evaluation_digest": {"type": "string"}}})},
+                responses={"200": {"description": "The decision recorded.",
+                                   "content": _json({"type": "object"})},
+                           **_errors(400, 401, 403, 404, 409, 422)},
             ),
         },
         "/openapi.json": {

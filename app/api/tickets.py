@@ -1,6 +1,8 @@
 """/api/v1 tickets, messages, categories and attachment downloads."""
 from __future__ import annotations
 
+import json
+
 from flask import g, jsonify, request, send_file
 
 from app.api import bp
@@ -63,7 +65,7 @@ def create():
     ticket = create_ticket(
         g.api_user, category_code=_text(data, "category") or "", subject=_text(data, "subject"),
         body=_text(data, "body"), order_number=_text(data, "order_number"), files=files,
-        now=utcnow(), submission_key=key)
+        now=utcnow(), submission_key=key, claim=_claim(data))
     unit_of_work.commit()
     return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket))), 201
 
@@ -123,6 +125,29 @@ def patch(number: str):
                   queue=_text(data, "queue"), now=utcnow())
     unit_of_work.commit()
     return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket)))
+
+
+def _claim(data: dict):
+    """The cancellation/refund part of a new ticket (``lines``, ``reason``, …), if any."""
+    from app.services.refunds import parse_claim
+
+    if "lines" not in data:
+        return None
+    data = dict(data)
+    for name in ("lines", "attestations"):
+        if isinstance(data.get(name), str):  # multipart: JSON in a form field
+            try:
+                data[name] = json.loads(data[name])
+            except ValueError:
+                raise DomainError("validation_failed", f"{name} 값이 올바른 JSON이 아닙니다.",
+                                  f"{name} is not valid JSON.", status=422, fields={name: "invalid"}) from None
+    code = (data.get("category") or "").strip()
+    kind = {"cancellation": "cancel", "refund": "refund"}.get(code)
+    if kind is None:
+        raise DomainError("validation_failed", "취소/환불 문의에만 상품을 지정할 수 있습니다.",
+                          "Lines can only be given for a cancellation or refund.", status=422,
+                          fields={"lines": "not_allowed"})
+    return parse_claim(data, kind=kind)
 
 
 def _assignee(data: dict):

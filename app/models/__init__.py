@@ -7,6 +7,7 @@ from app.models.message import Message
 from app.models.notification import Notification
 from app.models.order import Order
 from app.models.outbox import OutboxEvent, SentEmail
+from app.models.refund import OrderStatusChange, Refund, RefundRequest
 from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
@@ -14,6 +15,6 @@ from app.models.user import ApiToken, User
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "Category", "Message", "Notification", "Order",
-    "OutboxEvent", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Ticket", "TicketNumberCounter",
-    "User", "WorkCalendar", "queue_members",
+    "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest", "SentEmail", "SlaEvent", "SlaPolicy",
+    "SupportQueue", "Ticket", "TicketNumberCounter", "User", "WorkCalendar", "queue_members",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -25,6 +25,9 @@ class Order(db.Model):
     item_summary: Mapped[str] = mapped_column(String(200))
     ordered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     snapshot: Mapped[dict] = mapped_column(JSON)
+    # Bumped on every change (a push from the shop, a decision): a decision shown to an
+    # agent is refused if the order moved on since.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

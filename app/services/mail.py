@@ -54,6 +54,8 @@ SUBJECTS = {
     "ticket_solved": lambda d: _("[Munui] 문의가 해결되었습니다 (%(number)s)", number=d["ticket_number"]),
     "sla_warning": lambda d: _("[Munui SLA] 곧 기한 초과: %(number)s", number=d["ticket_number"]),
     "sla_breach": lambda d: _("[Munui SLA] 기한 초과: %(number)s", number=d["ticket_number"]),
+    "refund_approved": lambda d: _("[Munui] 취소/환불이 승인되었습니다 (%(number)s)", number=d["ticket_number"]),
+    "refund_denied": lambda d: _("[Munui] 취소/환불 신청 결과 안내 (%(number)s)", number=d["ticket_number"]),
 }
 METRIC_NAMES = {
     "first_response": lambda: _("첫 응답"),
@@ -71,7 +73,8 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
         context = {"data": data, "name": to_name, "link": ticket_link(data["ticket_number"], staff=staff),
                    "expected_answer": _expected_answer(data, locale),
                    "metric": str(METRIC_NAMES[data["metric"]]()) if data.get("metric") in METRIC_NAMES else "",
-                   "due_local": _seoul(data.get("due_at"))}
+                   "due_local": _seoul(data.get("due_at")),
+                   "won": lambda amount: f"{int(amount or 0):,}원" if locale != "en" else f"KRW {int(amount or 0):,}"}
         subject = str(SUBJECTS[template](data))
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)

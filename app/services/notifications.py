@@ -11,7 +11,8 @@ from app.models import Notification, Ticket, User
 from app.services.outbox import defer
 
 EMAILED_KINDS = {"ticket_received": "ticket_received", "agent_replied": "agent_replied",
-                 "sla_warning": "sla_warning", "sla_breach": "sla_breach"}
+                 "sla_warning": "sla_warning", "sla_breach": "sla_breach",
+                 "refund_approved": "refund_approved", "refund_denied": "refund_denied"}
 
 
 def notify(user_id: int | None, ticket: Ticket, kind: str, now: datetime, actor: User | None = None,

@@ -1,12 +1,17 @@
 """Orders as the desk knows them (read-only until the refunds issue adds the shop's push)."""
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from app.domain import access
-from app.domain.errors import NotFound
+from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from app.models import Order, User
+from app.models import Order, OrderStatusChange, User
+
+ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,39}")
 
 
 def scoped_orders(actor: User):
@@ -45,3 +50,64 @@ def load_order_for(actor: User, number: str) -> Order:
     if order is None or not access.can_see_order(actor.actor(), customer_id=order.customer_id):
         raise NotFound("order")
     return order
+
+
+def upsert_order(actor: User, number: str, data: object, now: datetime) -> tuple[Order, bool]:
+    """Create or replace the shop's snapshot of an order (``PUT /orders/{number}``).
+
+    The body is validated by the policy module's parser: a malformed snapshot is refused
+    with field-level errors and the last good one stays. Returns (order, created).
+    """
+    from app.domain.policy_json import order_from_dict
+
+    if actor.role not in ("integration", "admin"):
+        raise Forbidden("주문은 쇼핑몰 연동 계정만 등록할 수 있습니다.", "Only the shop's integration may push orders.")
+    number = (number or "").strip()
+    if not ORDER_NUMBER.fullmatch(number):
+        raise DomainError("validation_failed", "주문번호 형식이 올바르지 않습니다.", "The order number is malformed.",
+                          status=422, fields={"number": "invalid"})
+    if not isinstance(data, dict):
+        raise DomainError("malformed_json", "JSON 객체가 필요합니다.", "A JSON object is required.", status=400)
+    email = data.get("customer_email")
+    body = {k: v for k, v in data.items() if k != "customer_email"}
+    body.setdefault("order_id", number)
+    if body["order_id"] != number:
+        raise DomainError("validation_failed", "본문의 주문번호가 주소와 다릅니다.",
+                          "order_id in the body differs from the URL.", status=422, fields={"order_id": "mismatch"})
+    if not isinstance(email, str) or "@" not in email:
+        raise DomainError("validation_failed", "고객 이메일이 필요합니다.", "customer_email is required.",
+                          status=422, fields={"customer_email": "required"})
+    snapshot = order_from_dict(body)  # raises DomainError 422 with fields
+    email = email.strip().lower()
+    customer = db.session.scalar(select(User).where(User.email == email, User.role == "customer"))
+    gross = sum(line.unit_price * line.quantity for line in snapshot.lines)
+    total = gross - (snapshot.order_coupon.amount if snapshot.order_coupon else 0) + snapshot.shipping.fee_charged
+    first = snapshot.lines[0].name
+    summary = first + (f" 외 {len(snapshot.lines) - 1}건" if len(snapshot.lines) > 1 else "")
+    ordered_at = snapshot.paid_at or now
+    order = db.session.scalar(select(Order).where(Order.number == number))
+    created = order is None
+    if created:
+        order = Order(number=number, created_at=now, version=0, status=str(snapshot.status))
+        db.session.add(order)
+    old_status = None if created else order.status
+    order.customer_id = customer.id if customer else None
+    order.customer_email = email
+    order.seller_id = snapshot.seller_id
+    order.total_amount = total
+    order.item_summary = summary[:200]
+    order.ordered_at = ordered_at
+    order.snapshot = body
+    order.updated_at = now
+    order.version = (order.version or 0) + 1
+    order.status = str(snapshot.status)
+    db.session.flush()
+    if old_status != order.status:
+        db.session.add(OrderStatusChange(order_id=order.id, old_status=old_status, new_status=order.status,
+                                         source="shop", at=now))
+    return order, created
+
+
+def status_history(order: Order) -> list[OrderStatusChange]:
+    return list(db.session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
+                                   .order_by(OrderStatusChange.id)))

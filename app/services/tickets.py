@@ -193,7 +193,7 @@ def find_submitted(actor: User, submission_key: str | None) -> Ticket | None:
 
 def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
                   order_number: str | None, files: list[IncomingFile], now: datetime,
-                  submission_key: str | None = None) -> Ticket:
+                  submission_key: str | None = None, claim=None) -> Ticket:
     """File a 1:1 inquiry with its first message and attachments.
 
     Every input is checked before anything is written: an unknown category, an
@@ -242,6 +242,13 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
     store_uploads(prepared, message, actor, now)
     record_event(ticket, actor, "created", now, new=Status.NEW,
                  detail={"category": category.code, "files": len(prepared)})
+    if claim is not None:
+        from app.services.refunds import open_request
+
+        if order is None:
+            raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
+                           "A cancellation or refund request needs an order.")
+        open_request(ticket, order, claim, now)
     sla.on_created(ticket, now)
     due, business, _paused = sla.answer_due(ticket, now)
     notify(actor.id, ticket, "ticket_received", now,

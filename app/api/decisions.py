@@ -1,0 +1,73 @@
+"""/api/v1/tickets/{number}/decision: the policy's evaluation now, and the agent's decision."""
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from app.api import bp
+from app.api.auth import token_required
+from app.api.errors import json_body
+from app.domain.access import is_staff
+from app.domain.errors import DomainError
+from app.domain.policy import decision_to_dict
+from app.services import unit_of_work
+from app.services.refunds import DecisionChanged, decide, digest, evaluate_request, request_for
+from app.services.tickets import load_ticket_for
+from app.web import locale_code, utcnow
+
+
+def decision_json(decision) -> dict:
+    body = decision_to_dict(decision)
+    english = locale_code() == "en"
+    for reason in body["reasons"]:
+        reason["message"] = reason["message_en"] if english else reason["message_ko"]
+    return body
+
+
+def request_json(req, decision, *, staff: bool) -> dict:
+    refund = req.refund
+    data = {
+        "request": {"kind": req.kind, "lines": req.lines, "reason": req.reason, "state": req.state,
+                    "requested_at": req.requested_at.isoformat(),
+                    "first_approved_by": req.first_approver.name if req.first_approver else None,
+                    "decided_at": req.decided_at.isoformat() if req.decided_at else None},
+        "evaluation": decision_json(decision),
+        "refund": None if refund is None else {
+            "refund_value_total": refund.refund_value_total, "cash_refund_total": refund.cash_refund_total,
+            "points_restored": refund.points_restored, "due_by": refund.due_by.isoformat() if refund.due_by else None,
+            "status": refund.status, "breakdown": refund.breakdown},
+    }
+    if staff:
+        data["evaluation_digest"] = digest(req, decision)
+        data["request"]["note"] = req.decision_note
+    return data
+
+
+@bp.get("/tickets/<number>/decision")
+@token_required("customer", "seller", "agent", "lead", "admin")
+def get_decision(number: str):
+    ticket = load_ticket_for(g.api_user, number)
+    req = request_for(g.api_user, ticket)
+    decision = evaluate_request(req, utcnow())
+    return jsonify(request_json(req, decision, staff=is_staff(g.api_user.actor())))
+
+
+@bp.post("/tickets/<number>/decision")
+@token_required("agent", "lead", "admin")
+def post_decision(number: str):
+    ticket = load_ticket_for(g.api_user, number)
+    data = json_body()
+    note = data.get("note")
+    if note is not None and not isinstance(note, str):
+        raise DomainError("validation_failed", "note는 문자열이어야 합니다.", "note must be a string.", status=422,
+                          fields={"note": "not_a_string"})
+    try:
+        result = decide(g.api_user, ticket, action=str(data.get("action") or ""), note=note, now=utcnow(),
+                        seen_digest=data.get("evaluation_digest") if isinstance(data.get("evaluation_digest"), str)
+                        else None, judgement=data.get("judgement") is True)
+    except DecisionChanged as exc:
+        unit_of_work.rollback()
+        body = {"error": {"code": exc.code, "message": exc.message(locale_code())},
+                "evaluation": decision_json(exc.decision)}
+        return jsonify(body), 409
+    unit_of_work.commit()
+    return jsonify(request_json(result.request, result.decision, staff=True)), 200

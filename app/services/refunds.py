@@ -1,0 +1,363 @@
+"""Cancellation and refund requests: preview, open, decide exactly once, track what is overdue.
+
+The decision is the policy module's (app/domain/policy.py), evaluated on the order as the
+desk knows it now plus the refunds already decided. An approval re-evaluates at that moment
+and moves the request's state with a conditional UPDATE (state and version as read), so two
+approvals at once make one refund on SQLite and PostgreSQL alike; the unique request id on
+``refunds`` backs it up.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.domain import access
+from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from app.domain.policy import (
+    Attestations,
+    Inspection,
+    InspectionCondition,
+    Outcome,
+    PolicyConfig,
+    PolicyDecision,
+    PolicyRequest,
+    RefundRecord,
+    RefundStatus,
+    RequestKind,
+    RequestReason,
+    decision_to_dict,
+    evaluate,
+)
+from app.domain.policy_json import order_from_dict
+from app.extensions import db
+from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, User
+from app.services.audit import record_event
+from app.services.notifications import notify
+from app.services.sla import _public_holidays
+
+SEOUL = ZoneInfo("Asia/Seoul")
+OPEN, AWAITING_SECOND, APPROVED, DENIED = "open", "awaiting_second_approval", "approved", "denied"
+
+
+def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
+    return DomainError("validation_failed", ko, en, status=422, fields=fields)
+
+
+# ----------------------------------------------------------------- inputs
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """What the customer asks: cancel or refund (return), which units, why, what they attest."""
+
+    kind: str
+    lines: list[tuple[str, int]]
+    reason: str
+    reason_text: str = ""
+    attestations: dict | None = None
+    discovered_at: datetime | None = None
+
+
+def parse_claim(data: dict, *, kind: str) -> ClaimInput:
+    """The claim fields of a form or JSON body (``lines``, ``reason``, ``attestations``…), checked."""
+    fields: dict[str, str] = {}
+    raw_lines = data.get("lines")
+    lines: list[tuple[str, int]] = []
+    if not isinstance(raw_lines, list) or not raw_lines:
+        fields["lines"] = "required"
+    else:
+        for i, item in enumerate(raw_lines):
+            qty = item.get("quantity") if isinstance(item, dict) else None
+            line_id = item.get("line_id") if isinstance(item, dict) else None
+            if not isinstance(line_id, str) or not line_id:
+                fields[f"lines[{i}].line_id"] = "required"
+            elif isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+                fields[f"lines[{i}].quantity"] = "invalid"
+            else:
+                lines.append((line_id, qty))
+        if len({line_id for line_id, _ in lines}) != len(lines):
+            fields["lines"] = "duplicate_line"
+    reason = data.get("reason")
+    if reason not in {r.value for r in RequestReason}:
+        fields["reason"] = "invalid"
+    attestations = data.get("attestations") or {}
+    if not isinstance(attestations, dict) or any(
+            k not in ("packaging_intact", "opened_for_inspection_only", "unused") or v not in (True, False, None)
+            for k, v in attestations.items()):
+        fields["attestations"] = "invalid"
+    discovered = data.get("discovered_at")
+    discovered_at = None
+    if discovered not in (None, ""):
+        try:
+            discovered_at = datetime.fromisoformat(str(discovered))
+            if discovered_at.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            fields["discovered_at"] = "invalid"
+    if fields:
+        raise _invalid(fields, "취소/환불 신청 내용을 확인해 주세요.", "Please check the cancellation/refund request.")
+    return ClaimInput(kind=kind, lines=lines, reason=reason, reason_text=str(data.get("reason_text") or "")[:2000],
+                      attestations=attestations or {}, discovered_at=discovered_at)
+
+
+# ----------------------------------------------------------------- the policy's view of an order
+
+def policy_config(now: datetime) -> PolicyConfig:
+    return PolicyConfig(holidays=_public_holidays(now.year - 1, now.year + 1),
+                        four_eyes_threshold_krw=current_app.config["FOUR_EYES_THRESHOLD_KRW"])
+
+
+def _history(order: Order) -> tuple[RefundRecord, ...]:
+    rows = db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)).all()
+    records = []
+    for row in rows:
+        b = row.breakdown
+        records.append(RefundRecord(
+            refund_id=f"RF-{row.id}", request_id=row.request.request_key, kind=RequestKind(row.kind),
+            status=RefundStatus.COMPLETED if row.executed_at else RefundStatus.PENDING,
+            lines=tuple((line["line_id"], line["quantity"]) for line in row.lines),
+            items_amount=b["items_amount"], coupon_share=b["coupon_share"], shipping_refund=b["shipping_refund"],
+            initial_shipping_clawback=b["initial_shipping_clawback"],
+            return_shipping_fee=b["return_shipping_fee"], cash_refunded=b["cash_refund_total"],
+            points_restored=b["points_restored"], executed_at=row.executed_at))
+    return tuple(records)
+
+
+def snapshot_of(order: Order):
+    """The order as the policy module sees it: the shop's snapshot plus the refunds decided here."""
+    return dataclasses.replace(order_from_dict(order.snapshot), refund_history=_history(order))
+
+
+def _policy_request(request_key: str, claim: ClaimInput, *, requested_at: datetime, status_at_request: str,
+                    return_received_at: datetime | None = None, inspection: dict | None = None) -> PolicyRequest:
+    attest = claim.attestations or {}
+    return PolicyRequest(
+        request_id=request_key, kind=RequestKind(claim.kind), lines=tuple(claim.lines),
+        reason=RequestReason(claim.reason), reason_text=claim.reason_text, requested_at=requested_at,
+        status_at_request=status_at_request, discovered_at=claim.discovered_at,
+        attestations=Attestations(**attest),
+        return_inspection=Inspection(condition=InspectionCondition(inspection["condition"]),
+                                     inspected_at=datetime.fromisoformat(inspection["inspected_at"]),
+                                     note=inspection.get("note", "")) if inspection else None,
+        return_received_at=return_received_at)
+
+
+def _claim_of(req: RefundRequest) -> ClaimInput:
+    return ClaimInput(kind=req.kind, lines=[(x["line_id"], x["quantity"]) for x in req.lines], reason=req.reason,
+                      reason_text=req.reason_text or "", attestations=req.attestations or {},
+                      discovered_at=req.discovered_at)
+
+
+def preview(actor: User, order_number: str, claim: ClaimInput, now: datetime) -> PolicyDecision:
+    """The policy's answer before the customer submits (nothing is written)."""
+    from app.services.orders import load_order_for
+
+    order = load_order_for(actor, order_number)
+    if order.customer_id != actor.id:
+        raise NotFound("order")
+    request = _policy_request("PREVIEW", claim, requested_at=now, status_at_request=order.status)
+    return evaluate(snapshot_of(order), request, now, policy_config(now))
+
+
+def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime) -> RefundRequest:
+    """Attach the customer's request to a new cancellation/refund ticket."""
+    expected = {"cancellation": "cancel", "refund": "refund"}.get(ticket.type)
+    if expected is None or claim.kind != expected:
+        raise _invalid({"kind": "mismatch"}, "문의 유형과 신청 종류가 맞지 않습니다.",
+                       "The request kind does not match the inquiry type.")
+    known = {line["line_id"]: line.get("quantity", 0) for line in order.snapshot.get("lines", [])}
+    bad = {f"lines[{i}]": "unknown_line" for i, (line_id, _q) in enumerate(claim.lines) if line_id not in known}
+    bad |= {f"lines[{i}].quantity": "too_many" for i, (line_id, qty) in enumerate(claim.lines)
+            if line_id in known and qty > known[line_id]}
+    if bad:
+        raise _invalid(bad, "주문에 없는 상품이거나 수량이 주문보다 많습니다.",
+                       "A line is not in the order or its quantity is more than was ordered.")
+    req = RefundRequest(ticket_id=ticket.id, order_id=order.id, request_key=f"RQ-{ticket.number}", kind=claim.kind,
+                        lines=[{"line_id": line_id, "quantity": qty} for line_id, qty in claim.lines],
+                        reason=claim.reason, reason_text=claim.reason_text, attestations=claim.attestations or {},
+                        discovered_at=claim.discovered_at, requested_at=now, status_at_request=order.status,
+                        state=OPEN, version=1)
+    db.session.add(req)
+    db.session.flush()
+    return req
+
+
+# ----------------------------------------------------------------- evaluation and decision
+
+def evaluate_request(req: RefundRequest, now: datetime) -> PolicyDecision:
+    request = _policy_request(req.request_key, _claim_of(req), requested_at=req.requested_at,
+                              status_at_request=req.status_at_request, return_received_at=req.return_received_at,
+                              inspection=req.return_inspection)
+    return evaluate(snapshot_of(req.order), request, now, policy_config(now))
+
+
+def digest(req: RefundRequest, decision: PolicyDecision) -> str:
+    """What the agent saw: the order's version and the decision's outcome and money."""
+    body = decision_to_dict(decision)
+    material = json.dumps({"order": req.order.version, "outcome": body["outcome"], "breakdown": body["breakdown"],
+                           "approvals": body["approvals_required"]}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(material.encode()).hexdigest()[:20]
+
+
+def request_for(actor: User, ticket: Ticket) -> RefundRequest:
+    """The ticket's request if the actor may see the ticket (the caller loaded it with access)."""
+    req = db.session.scalar(select(RefundRequest).where(RefundRequest.ticket_id == ticket.id))
+    if req is None:
+        raise NotFound("refund_request")
+    return req
+
+
+class DecisionChanged(Conflict):
+    """The evaluation differs from the one the agent decided on: 409 with the new one."""
+
+    def __init__(self, decision: PolicyDecision, ko: str, en: str, code: str = "decision_changed"):
+        super().__init__(code, ko, en)
+        self.decision = decision
+
+
+@dataclass
+class DecisionResult:
+    request: RefundRequest
+    decision: PolicyDecision
+    refund: Refund | None
+
+
+def _move(req: RefundRequest, expected_state: str, **values) -> None:
+    """Conditional update: only if the request is still as read. Loses → 409 already decided."""
+    result = db.session.execute(
+        update(RefundRequest)
+        .where(RefundRequest.id == req.id, RefundRequest.state == expected_state,
+               RefundRequest.version == req.version)
+        .values(version=RefundRequest.version + 1, **values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("already_decided", "이미 다른 상담원이 처리한 신청입니다. 새로고침해 주세요.",
+                       "Another agent has already decided this request. Please reload.")
+    db.session.refresh(req)
+
+
+def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: datetime,
+           seen_digest: str | None = None, judgement: bool = False) -> DecisionResult:
+    """Approve or deny a cancellation/refund request against the policy, exactly once."""
+    me = actor.actor()
+    if not access.can_work_ticket(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise Forbidden("취소/환불 결정은 담당 큐의 상담원만 할 수 있습니다.",
+                        "Only agents of the ticket's queue can decide cancellations and refunds.")
+    if action not in ("approve", "deny"):
+        raise _invalid({"action": "invalid"}, "승인 또는 거절을 선택해 주세요.", "Choose approve or deny.")
+    note = (note or "").strip()
+    req = request_for(actor, ticket)
+    if req.state in (APPROVED, DENIED):
+        raise Conflict("already_decided", "이미 결정된 신청입니다.", "This request has already been decided.")
+    decision = evaluate_request(req, now)
+    if seen_digest and seen_digest != digest(req, decision):
+        raise DecisionChanged(
+            decision, "주문이나 정책 판단이 바뀌었습니다. 새 판단을 확인한 뒤 다시 결정해 주세요.",
+            "The order or the policy's evaluation changed. Review the new evaluation and decide again.")
+    if action == "deny":
+        if not note:
+            raise _invalid({"note": "required"}, "거절 사유를 입력해 주세요.", "Please give the reason for the denial.")
+        _move(req, req.state, state=DENIED, decided_by_id=actor.id, decided_at=now, decision_note=note)
+        record_event(ticket, actor, "refund_denied", now, new=DENIED, detail={"note": note[:500]})
+        notify(ticket.requester_id, ticket, "refund_denied", now, actor, note=note[:500], request_kind=req.kind)
+        return DecisionResult(req, decision, None)
+
+    if decision.outcome == Outcome.INELIGIBLE:
+        raise DecisionChanged(decision, "정책상 승인할 수 없는 신청입니다. 판단 사유를 확인해 주세요.",
+                              "The policy does not allow approving this request. See the reasons.",
+                              code="not_eligible")
+    if decision.outcome == Outcome.NEEDS_REVIEW and not (judgement and note):
+        raise _invalid({"note": "judgement_required"},
+                       "상담원 판단이 필요한 신청입니다. 판단 내용을 메모로 남기고 '판단하여 승인'을 선택해 주세요.",
+                       "This request needs your judgement: write it in the note and confirm it.")
+    four_eyes = decision.approvals_required >= 2
+    if four_eyes and req.state == OPEN:
+        _move(req, OPEN, state=AWAITING_SECOND, first_approver_id=actor.id, first_approved_at=now,
+              decision_note=note or None)
+        record_event(ticket, actor, "refund_first_approval", now, new=AWAITING_SECOND,
+                     detail={"refund_value_total": decision.breakdown.refund_value_total})
+        return DecisionResult(req, decision, None)
+    if four_eyes:
+        if actor.role not in ("lead", "admin") or actor.id == req.first_approver_id:
+            raise Forbidden("두 번째 승인은 첫 승인자가 아닌 팀장이 해야 합니다.",
+                            "The second approval must be a lead other than the first approver.")
+    _move(req, req.state, state=APPROVED, decided_by_id=actor.id, decided_at=now,
+          decision_note=note or req.decision_note)
+    refund = _record_refund(req, decision, actor, now, second=four_eyes)
+    return DecisionResult(req, decision, refund)
+
+
+def _record_refund(req: RefundRequest, decision: PolicyDecision, actor: User, now: datetime, *,
+                   second: bool) -> Refund:
+    body = decision_to_dict(decision)
+    b = decision.breakdown
+    refund = Refund(request_id=req.id, order_id=req.order_id, kind=req.kind, lines=req.lines,
+                    breakdown=body["breakdown"], refund_value_total=b.refund_value_total,
+                    cash_refund_total=b.cash_refund_total, points_restored=b.points_restored,
+                    due_by=decision.deadlines.refund_due_by, status="pending",
+                    approved_by_id=req.first_approver_id if second else actor.id,
+                    second_approved_by_id=actor.id if second else None, created_at=now)
+    db.session.add(refund)
+    db.session.flush()
+    order = req.order
+    if req.kind == "cancel" and _all_units_refunded(order):
+        _set_order_status(order, "cancelled", now, source="desk")
+    order.version += 1
+    order.updated_at = now
+    ticket = req.ticket
+    record_event(ticket, actor, "refund_approved", now, new=APPROVED,
+                 detail={"refund_value_total": b.refund_value_total, "cash": b.cash_refund_total,
+                         "points": b.points_restored, "due_by": str(refund.due_by) if refund.due_by else None})
+    notify(ticket.requester_id, ticket, "refund_approved", now, actor, request_kind=req.kind,
+           refund_value_total=b.refund_value_total, cash_refund_total=b.cash_refund_total,
+           points_restored=b.points_restored, due_by=str(refund.due_by) if refund.due_by else None)
+    return refund
+
+
+def _all_units_refunded(order: Order) -> bool:
+    ordered = {line["line_id"]: line.get("quantity", 0) for line in order.snapshot.get("lines", [])}
+    done: dict[str, int] = {}
+    for row in db.session.scalars(select(Refund).where(Refund.order_id == order.id)):
+        for line in row.lines:
+            done[line["line_id"]] = done.get(line["line_id"], 0) + line["quantity"]
+    return all(done.get(line_id, 0) >= qty for line_id, qty in ordered.items())
+
+
+def _set_order_status(order: Order, status: str, now: datetime, *, source: str) -> None:
+    if order.status == status:
+        return
+    db.session.add(OrderStatusChange(order_id=order.id, old_status=order.status, new_status=status,
+                                     source=source, at=now))
+    order.status = status
+    snapshot = dict(order.snapshot)
+    snapshot["status"] = status
+    if status == "cancelled" and not snapshot.get("cancelled_at"):
+        snapshot["cancelled_at"] = now.isoformat()
+    order.snapshot = snapshot
+
+
+def refunded_units(order: Order) -> dict[str, dict[str, int]]:
+    """Per line: units cancelled and returned by approved requests (the item statuses)."""
+    units: dict[str, dict[str, int]] = {}
+    for row in db.session.scalars(select(Refund).where(Refund.order_id == order.id)):
+        for line in row.lines:
+            entry = units.setdefault(line["line_id"], {"cancel": 0, "refund": 0})
+            entry[row.kind] += line["quantity"]
+    return units
+
+
+def overdue_refunds(now: datetime, limit: int = 200) -> list[Refund]:
+    """환불 지연: approved refunds not executed by the end of their due day (KST)."""
+    today = now.astimezone(SEOUL).date()
+    return list(db.session.scalars(
+        select(Refund).where(Refund.status == "pending", Refund.due_by < today)
+        .order_by(Refund.due_by, Refund.id).limit(limit)))
+
+
