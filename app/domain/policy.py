@@ -29,6 +29,20 @@ Readings chosen where policy.md leaves room (each is also noted at the rule):
   if it was also submitted before ``order.shipped_at`` (when known); otherwise it is an ordinary
   cancel after shipment.
 * ``required_actions`` are listed sorted and only when the outcome is not ``ineligible``.
+* A request that blocks gets no breakdown, so the money, timeline and approval rules do not run
+  for it (their findings describe a refund that will not happen).
+* ``deadlines.withdrawal_last_day`` is set whenever the 7-day window is computed, late or not; when
+  sale lines get a shorter window than the rest, each late line is reported and the earliest last
+  day is shown. ``refund_due_by`` is null when nothing is refunded (unpaid order, zero value).
+* A return converted from a cancel filed before shipment skips the windows, as §2.2 says, but
+  not the 17(2) exclusions: the goods still come back after supply.
+* Exclusions (§1.3) apply to 17(1)-route returns, ``late_delivery`` included (§1.0: "17(1)
+  window and exclusions"); an inspection, when present, replaces the attestations: ``opened``
+  raises the packaging question, ``used`` only the REFUND-EXCL-USED one.
+* ``late_delivery`` is judged by ``delivered_at`` when known, else by ``requested_at``.
+* SALE_RESTRICTION_VOID and SELLER_PENALTY_VOID are reported on any return where the seller term
+  is set; a custom-made cancel in PREPARING with consent unknown gives no finding (§1.3 names
+  only consent True).
 * The outbound shipping "held by the seller" (§5.3 ``collected``) counts an earlier clawback only
   as far as it was actually deducted from that refund (``RefundRecord.clawback_retained``): a
   customer payable is settled outside the module. Then a sequence of cancels refunds exactly
@@ -541,10 +555,8 @@ def _money(ctx: _Context, out: _Collector) -> Breakdown:
         prior_clawback=sum(r.initial_shipping_clawback for r in history),
         prior_clawback_retained=sum(r.clawback_retained for r in history),
         prior_shipping_refund=sum(r.shipping_refund for r in history))
-    shipping_refund, clawback, return_fee = ship.shipping_refund, ship.initial_shipping_clawback, \
-        ship.return_shipping_fee
-    if unpaid:
-        shipping_refund = clawback = return_fee = 0
+    shipping_refund, clawback, return_fee = (0, 0, 0) if unpaid else (  # §5: unpaid, so every amount is 0
+        ship.shipping_refund, ship.initial_shipping_clawback, ship.return_shipping_fee)
 
     # §5.4 value and payer
     items_amount = sum(r.items_amount for r in rows)
@@ -559,7 +571,7 @@ def _money(ctx: _Context, out: _Collector) -> Breakdown:
     prior_points = sum(r.points_restored for r in history)
     points_left = sum(p.amount for p in point_legs) - prior_points
     cash, points = split_cash_first(value, sum(p.amount for p in cash_legs) - prior_cash)
-    if points > points_left:
+    if points > points_left:  # only a history that INPUT-VALID could not see through gets here
         raise PolicyInputError({"order.refund_history": "exceeds_payments"})
 
     _money_findings(ctx, out, shipping_refund=shipping_refund, clawback=clawback, return_fee=return_fee,
@@ -613,7 +625,13 @@ def _coupon_restore(ctx: _Context, out: _Collector, rem_units: int) -> bool:
 
 def _method(ctx: _Context, out: _Collector, cash_legs: list[PaymentLeg], point_legs: list[PaymentLeg],
             cash: int, points: int, prior_cash: int, prior_points: int) -> tuple[MethodLeg, ...]:
-    """REFUND-METHOD: back to the original means; several cash legs need an agent."""
+    """REFUND-METHOD: back to the original means; several cash legs need an agent.
+
+    Readings: with several cash legs the legs shown are a proposal (filled in payment order) and
+    the review is raised only when cash is refunded at all. A mobile leg is cancelled as such only
+    when this request returns the whole leg and ``now`` is in the KST month of ``paid_at``
+    (the PG refuses partial and cross-month cancels); otherwise it goes to a bank account.
+    """
     paid_at = ctx.order.paid_at
     same_month = paid_at is not None and kst_date(paid_at).replace(day=1) == kst_date(ctx.now).replace(day=1)
     shares = allocate_to_legs(cash_legs, cash, prior_cash) + allocate_to_legs(point_legs, points, prior_points)

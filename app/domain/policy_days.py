@@ -18,11 +18,6 @@ KST = ZoneInfo("Asia/Seoul")
 _ONE_DAY = timedelta(days=1)
 
 
-def kst(value: datetime) -> datetime:
-    """``value`` expressed in Asia/Seoul."""
-    return value.astimezone(KST)
-
-
 def kst_date(value: datetime) -> date:
     """The Asia/Seoul calendar date of an aware instant."""
     return value.astimezone(KST).date()
@@ -83,15 +78,6 @@ def nth_business_day(event: datetime, n: int, holidays: Collection[date]) -> dat
         day += _ONE_DAY
 
 
-def end_of_day_passed(last_day: date, instant: datetime) -> bool:
-    """True once ``instant`` is after the end of ``last_day`` in KST."""
-    return kst_date(instant) > last_day
-
-
 def kst_iso(value: datetime) -> str:
     """ISO 8601 in KST (the same instant always gives the same text, whatever its offset)."""
     return value.astimezone(KST).isoformat()
-
-
-def start_of_kst_day(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=KST)

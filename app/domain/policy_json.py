@@ -237,9 +237,10 @@ def _customer(r: _Reader, data: Mapping[str, Any]) -> Customer | None:
     customer = r.obj(data["customer"], "customer")
     if customer is None:
         return None
+    # api.md's body names the customer by customer_email (which the desk may strip before parsing)
+    # and has no customer_id; no rule reads it, so it defaults to the e-mail, else "".
     email = r.text(data, "customer_email", "", required=False)
-    # api.md's body names the customer by customer_email; customer_id is optional there.
-    customer_id = r.text(customer, "customer_id", "customer", required=not email, default=email)
+    customer_id = r.text(customer, "customer_id", "customer", required=False, default=email)
     return Customer(customer_id=customer_id,
                     refund_account_on_file=r.flag(customer, "refund_account_on_file", "customer", required=True))
 

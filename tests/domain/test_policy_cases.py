@@ -19,6 +19,7 @@ from app.domain.policy import (
     Inspection,
     InspectionCondition,
     OrderStatus,
+    PolicyConfig,
     PolicyInputError,
     RefundRecord,
     RefundStatus,
@@ -822,3 +823,142 @@ def test_messages_are_filled_in_both_languages():
     assert deducted.message_ko == "반품 배송비 3,000원이 차감됩니다."
     assert deducted.message_en == "A return shipping fee of 3,000 KRW is deducted."
     assert deducted.message("en-US") == deducted.message_en and deducted.message(None) == deducted.message_ko
+
+
+# ---------------------------------------------------------------------------------------------- readings and guards
+
+
+def test_every_message_template_fills_in_both_languages():
+    from app.domain.policy_catalogue import REASONS, render
+
+    params = {"request_id": "RQ-1", "line_id": "L1", "requested": 2, "remaining": 1, "requested_at": "2026-03-03",
+              "from": "paid", "to": "preparing", "reason": "defective", "promised": "2026-03-04", "days": 7,
+              "last_day": "2026-03-09", "seller_days": 3, "discovered": "2026-03-01", "fee": 3000,
+              "threshold": 30_000, "remaining_gross": 1, "amount": 4000, "due": "2026-03-11", "days_late": 10,
+              "delay_interest_krw": 69}
+    params["remaining"] = 1
+    for code in REASONS:
+        ko, en = render(code, params)
+        assert "{" not in ko + en and ko and en, code
+    ko, en = render("STATE_CHANGED_BENIGN", {"from": "paid", "to": "preparing"})
+    assert ko == "요청 이후 주문 상태가 결제완료에서 상품준비중(으)로 변경되었습니다."
+    assert en == "The order status changed from paid to preparing after the request."
+    assert render("REFUND_OVERDUE", {"due": "2026-03-11", "days_late": 10, "delay_interest_krw": 69})[1] == (
+        "The refund is 10 days past its due date (2026-03-11); delay damages of 69 KRW apply.")
+
+
+def test_unconditional_free_shipping_clawback_on_a_full_return():
+    o = order("OU")
+    d = run(o, refund(o))
+    assert (d.breakdown.initial_shipping_clawback, d.breakdown.return_shipping_fee) == (3000, 3000)
+    clawback = next(r for r in d.reasons if r.code == "FREE_SHIPPING_CLAWBACK")
+    assert "3,000" in clawback.message_ko and "threshold" not in clawback.message_en
+
+
+def test_an_unpaid_order_cancels_for_nothing():
+    o = order("OA", "payment_pending")
+    d = run(o, cancel(o))
+    assert d.outcome == "eligible" and "CANCEL_IMMEDIATE" in d.codes()
+    assert d.breakdown.refund_value_total == 0 and d.breakdown.items_amount == 0 and d.breakdown.method == ()
+    assert d.deadlines.refund_due_by is None
+
+
+def test_a_cancel_from_a_stale_page_after_shipment_is_not_superseded():
+    """Reading: status_at_request 'paid' but submitted after shipped_at is an ordinary cancel after shipment."""
+    o = order("OA", "shipped", shipped_at=kst(2026, 3, 3, 17))
+    d = run(o, cancel(o, at=kst(2026, 3, 3, 20), status_at_request="paid"))
+    assert d.codes(Effect.BLOCK) == {"CANCEL_AFTER_SHIPMENT"}
+    assert d.suggestion.waive_return_shipping is False
+
+
+def test_a_return_before_shipment_suggests_a_cancel():
+    o = order("OA", "preparing")
+    d = run(o, refund(o, at=kst(2026, 3, 3, 9)))
+    assert d.codes(Effect.BLOCK) == {"REFUND_BEFORE_SHIPMENT"}
+    assert decision_to_dict(d)["suggestion"] == {"kind": "cancel"}
+
+
+@pytest.mark.parametrize(("lines", "now", "channels"), [
+    (None, kst(2026, 3, 2, 11), [("mobile_cancel", 35_000)]),        # whole leg, same month
+    (None, kst(2026, 4, 1, 9), [("account_refund", 35_000)]),        # next month
+    ([("L2", 1)], kst(2026, 3, 2, 11), [("account_refund", 12_000)]),  # partial (B 15,000 − clawback 3,000)
+])
+def test_mobile_payments_are_cancelled_only_whole_and_in_their_month(lines, now, channels):
+    o = order("OBM", "paid", paid_at=kst(2026, 3, 2, 10))
+    d = run(o, cancel(o, lines, at=kst(2026, 3, 2, 11)), now=now)
+    assert [(str(m.channel), m.amount) for m in d.breakdown.method] == channels
+    assert ("MOBILE_PAYMENT_ACCOUNT_REFUND" in d.codes()) == (channels[0][0] == "account_refund")
+
+
+def test_a_clawback_that_exceeded_its_refund_is_returned_only_as_far_as_it_was_deducted():
+    """OX paid: cancel L2 (2,000) claws back 3,000, the customer owes 1,000; the full cancel then returns
+    the 2,000 actually deducted, so the two refunds add up to total_payable."""
+    o = order("OX", "paid")
+    first = run(o, cancel(o, [("L2", 1)]))
+    assert (first.breakdown.refund_value_total, first.breakdown.customer_payable) == (0, 1000)
+    record = RefundRecord(refund_id="RF-1", request_id="RQ-1", kind=RequestKind.CANCEL, status=RefundStatus.COMPLETED,
+                          lines=[("L2", 1)], items_amount=2000, initial_shipping_clawback=3000)
+    o2 = replace(o, refund_history=[record])
+    second = run(o2, cancel(o2, [("L1", 1)], request_id="RQ-2"))
+    assert second.breakdown.shipping_refund == 2000
+    assert first.breakdown.refund_value_total + second.breakdown.refund_value_total == o.total_payable == 31_000
+
+
+def test_sale_lines_without_the_extension_are_reported_per_line():
+    policy = SellerPolicy(withdrawal_days=14, extension_excludes_sale_items=True)
+    o = with_line(order("OB", seller_policy=policy), "L2", on_sale=True)
+    d = run(o, refund(o, at=kst(2026, 3, 12, 10)))
+    expired = [(r.line_id, r.params["last_day"]) for r in d.reasons if r.code == "REFUND_WINDOW_EXPIRED"]
+    assert expired == [("L2", "2026-03-09")]
+    assert d.deadlines.withdrawal_last_day == date(2026, 3, 9)
+    assert "SELLER_WINDOW_EXTENDED" in d.codes()
+
+
+def test_a_pending_refund_holds_its_units():
+    history = [RefundRecord(refund_id="RF-1", request_id="RQ-0", kind=RequestKind.REFUND, status=RefundStatus.PENDING,
+                            lines=[("L1", 1)], items_amount=10_000, return_shipping_fee=3000, cash_refunded=7000)]
+    o = order("OU", refund_history=history)
+    d = run(o, refund(o, [("L1", 2)], request_id="RQ-1"))
+    assert d.codes(Effect.BLOCK) == {"QUANTITY_EXCEEDS_REMAINING"}
+    assert next(r for r in d.reasons if r.code == "QUANTITY_EXCEEDS_REMAINING").params == {"requested": 2,
+                                                                                           "remaining": 1}
+
+
+@pytest.mark.parametrize(("mutate", "field", "problem"), [
+    (lambda o, r: (o, replace(r, requested_at=kst(2026, 3, 6))), "request.requested_at", "after_now"),
+    (lambda o, r: (o, replace(r, lines=[("L9", 1)])), "request.lines[0].line_id", "unknown_line"),
+    (lambda o, r: (o, replace(r, lines=[("L1", 0)])), "request.lines[0].quantity", "not_positive"),
+    (lambda o, r: (o, replace(r, lines=[])), "request.lines", "empty"),
+    (lambda o, r: (replace(o, payments=[leg("card", 22_000)]), r), "order.payments", "sum_mismatch"),
+    (lambda o, r: (replace(o, lines=[replace(o.lines[0], unit_price=-1)]), r), "order.lines[0].unit_price",
+     "negative"),
+    (lambda o, r: (replace(o, lines=[replace(o.lines[0], unit_price=20_000.0)]), r), "order.lines[0].unit_price",
+     "not_integer"),
+    (lambda o, r: (replace(o, delivered_at=datetime(2026, 3, 2, 14)), r), "order.delivered_at", "naive_datetime"),
+    (lambda o, r: (replace(o, refund_history=[_record("RQ-0", [("L1", 2)])]), r), "order.refund_history",
+     "exceeds_quantity"),
+    (lambda o, r: (replace(o, refund_history=[_record("RQ-0", [("L1", 1)], cash_refunded=30_000)]), r),
+     "order.refund_history", "exceeds_payments"),
+])
+def test_malformed_input_gives_no_decision(mutate, field, problem):
+    o, r = mutate(order("OD"), refund(order("OD")))
+    with pytest.raises(PolicyInputError) as err:
+        evaluate(o, r, kst(2026, 3, 5, 10), CONFIG)
+    assert err.value.fields.get(field) == problem, err.value.fields
+
+
+@pytest.mark.parametrize("change", [
+    {"statutory_withdrawal_days": 6}, {"misdescribed_months": 2}, {"misdescribed_days_from_discovery": 29},
+    {"refund_business_days": 4}, {"delay_interest_percent_per_year": 14}, {"timezone": "UTC"},
+    {"statutory_withdrawal_days": 7.0},
+])
+def test_config_refuses_values_below_the_statute(change):
+    with pytest.raises(ValueError):
+        PolicyConfig(holidays=HOLIDAYS_2026, **change)
+
+
+def test_a_longer_statutory_window_is_allowed():
+    config = PolicyConfig(holidays=HOLIDAYS_2026, statutory_withdrawal_days=10)
+    o = order("OD")
+    d = evaluate(o, refund(o, at=kst(2026, 3, 12, 10)), kst(2026, 3, 12, 10), config)
+    assert d.outcome == "eligible" and d.deadlines.withdrawal_last_day == date(2026, 3, 12)

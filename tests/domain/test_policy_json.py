@@ -82,6 +82,16 @@ def test_the_parsed_example_can_be_evaluated():
     assert decision.breakdown.refund_value_total == 8000  # 10,000 − coupon 2,000, free shipping
 
 
+def test_the_example_without_customer_email_parses():
+    """The desk may strip customer_email (it is not part of OrderSnapshot) before parsing."""
+    data = body(order_id="N-1")
+    del data["customer_email"]
+    order = order_from_dict(data)
+    assert order.customer.customer_id == "" and order.customer.refund_account_on_file is True
+    assert order_from_dict(body(customer={"customer_id": "C-9", "refund_account_on_file": False}),
+                           order_id="N").customer.customer_id == "C-9"
+
+
 def test_order_id_may_come_from_the_body_and_utc_times_are_fine():
     order = order_from_dict(body(order_id="N-1", paid_at="2026-03-02T01:00:00Z"))
     assert order.order_id == "N-1"
