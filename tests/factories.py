@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from PIL import Image
 from werkzeug.datastructures import FileStorage
@@ -153,3 +153,73 @@ def english(msgid: str) -> str | None:
     if message is None or not message.string or message.fuzzy:
         return None
     return message.string if isinstance(message.string, str) else message.string[0]
+
+
+KST_OFFSET = timezone(timedelta(hours=9))
+PRE_SHIPMENT_STATUSES = ("payment_pending", "paid", "preparing")
+SHIPPED_STATUSES = ("shipped", "delivered", "purchase_confirmed")
+
+
+def _kst(value: datetime | None) -> str | None:
+    return value.astimezone(KST_OFFSET).replace(microsecond=0).isoformat() if value else None
+
+
+def make_policy_order(customer: User, status: str = "preparing", lines: list[dict] | None = None, *,
+                      number: str | None = None, coupon: int = 0, coupon_expires_at: datetime | None = None,
+                      coupon_reissuable: bool = True, shipping_fee: int = 0, base_fee: int = 3000,
+                      free_threshold: int | None = None, payment_method: str = "card",
+                      paid_at: datetime | None = None, refund_account_on_file: bool = True,
+                      seller_policy: dict | None = None, commit: bool = True, **snapshot) -> Order:
+    """An order whose snapshot is the JSON form of api.md (what the shop pushes), valid for the policy.
+
+    ``lines`` are dicts with at least ``name``, ``unit_price`` and ``quantity`` (line ids L1, L2 …
+    and the flags are filled in). Times are relative to the real clock (the pages read it):
+    paid two days ago by default, prepared an hour later, shipped a day later, delivered six hours
+    after that — as far as ``status`` goes. The total payable (items − coupon + shipping charged)
+    is paid with one ``payment_method`` leg; ``snapshot`` overrides any top-level field.
+    """
+    n = next(_counter)
+    number = number or f"20261120-{n:06d}"
+    paid = paid_at or (datetime.now(UTC) - timedelta(days=2))
+    full_lines = []
+    for i, line in enumerate(lines or [{"name": "반팔 티셔츠", "unit_price": 10000, "quantity": 1}], start=1):
+        full_lines.append({
+            "line_id": f"L{i}", "sku": f"SKU-{i:02d}", "on_sale": False, "perishable": False,
+            "reproducible_media": False, "hygiene": False, "custom_made": False, "custom_made_consent": None,
+            "restriction_notice_given": True, "earned_points": 0, **line})
+    gross = sum(line["unit_price"] * line["quantity"] for line in full_lines)
+    total = gross - coupon + shipping_fee
+    unpaid = status == "payment_pending"
+    shipped = status in SHIPPED_STATUSES
+    delivered = status in ("delivered", "purchase_confirmed")
+    body = {
+        "order_id": number, "seller_id": "acme", "status": status,
+        "paid_at": None if unpaid else _kst(paid),
+        "preparing_at": _kst(paid + timedelta(hours=1)) if status not in ("payment_pending", "paid") else None,
+        "shipped_at": _kst(paid + timedelta(days=1)) if shipped else None,
+        "delivered_at": _kst(paid + timedelta(days=1, hours=6)) if delivered else None,
+        "confirmed_at": _kst(paid + timedelta(days=1, hours=8)) if status == "purchase_confirmed" else None,
+        "promised_delivery_by": None,
+        "lines": full_lines,
+        "order_coupon": None if not coupon else {
+            "coupon_id": f"C-{n}", "amount": coupon, "reissuable": coupon_reissuable,
+            "expires_at": _kst(coupon_expires_at or datetime.now(UTC) + timedelta(days=60))},
+        "shipping": {"base_fee": base_fee, "fee_charged": shipping_fee,
+                     "free_reason": "none" if shipping_fee or free_threshold is None else "threshold",
+                     "free_threshold": free_threshold, "plus_member_at_order": False},
+        "payments": [] if unpaid or total == 0 else [
+            {"method": payment_method, "amount": total, "approval_id": f"A-{n}"}],
+        "seller_policy": seller_policy or {"withdrawal_days": None},
+        "customer": {"customer_id": f"C{customer.id}", "refund_account_on_file": refund_account_on_file},
+    }
+    body.update(snapshot)
+    first = full_lines[0]["name"]
+    summary = first + (f" 외 {len(full_lines) - 1}건" if len(full_lines) > 1 else "")
+    order = Order(number=number, customer_id=customer.id, customer_email=customer.email, seller_id="acme",
+                  status=status, total_amount=total, item_summary=summary, ordered_at=paid, snapshot=body,
+                  version=1, created_at=paid, updated_at=paid)
+    db.session.add(order)
+    db.session.flush()
+    if commit:
+        unit_of_work.commit()
+    return order

@@ -30,13 +30,13 @@ def request_json(req, decision, *, staff: bool) -> dict:
                     "requested_at": req.requested_at.isoformat(),
                     "first_approved_by": req.first_approver.name if req.first_approver else None,
                     "decided_at": req.decided_at.isoformat() if req.decided_at else None},
-        "evaluation": decision_json(decision),
+        "evaluation": decision_json(decision) if decision is not None else None,
         "refund": None if refund is None else {
             "refund_value_total": refund.refund_value_total, "cash_refund_total": refund.cash_refund_total,
             "points_restored": refund.points_restored, "due_by": refund.due_by.isoformat() if refund.due_by else None,
             "status": refund.status, "breakdown": refund.breakdown},
     }
-    if staff:
+    if staff and decision is not None:
         data["evaluation_digest"] = digest(req, decision)
         data["request"]["note"] = req.decision_note
     return data

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.claim_pages import request_lines
 from app.customer import bp
 from app.customer.forms import ConfirmForm, InquiryForm, ReplyForm
 from app.domain.errors import DomainError
@@ -117,11 +118,16 @@ def my_inquiries():
 @bp.route("/inquiries/<number>")
 @requester_required
 def inquiry(number: str):
-    ticket = load_ticket_for(current_user, number)
+    return _inquiry_page(load_ticket_for(current_user, number))
+
+
+def _inquiry_page(ticket, reply_form=None, status=200):
+    req = ticket.refund_request
     return render_template("customer/inquiry.html", ticket=ticket,
                            messages=visible_messages(current_user, ticket),
                            expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),
-                           reply_form=ReplyForm(), confirm_form=ConfirmForm())
+                           reply_form=reply_form or ReplyForm(), confirm_form=ConfirmForm(),
+                           claim_lines=request_lines(req) if req else []), status
 
 
 @bp.post("/inquiries/<number>/reply")
@@ -137,11 +143,7 @@ def reply(number: str):
         except DomainError as exc:
             unit_of_work.rollback()
             _form_error(form, exc, "files" if "files" in exc.fields else "body")
-            ticket = load_ticket_for(current_user, number)
-            return render_template("customer/inquiry.html", ticket=ticket,
-                                   messages=visible_messages(current_user, ticket),
-                                   expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),
-                                   reply_form=form, confirm_form=ConfirmForm()), exc.status
+            return _inquiry_page(load_ticket_for(current_user, number), reply_form=form, status=exc.status)
         flash(_("답글을 등록했습니다."))
     return redirect(url_for("customer.inquiry", number=number))
 

@@ -5,9 +5,11 @@ from flask import render_template, request
 from flask_login import current_user
 
 from app.domain.ticket_flow import Status
-from app.permissions import staff_required
+from app.permissions import role_required, staff_required
 from app.queues import bp
+from app.services.refunds import overdue_refunds
 from app.services.tickets import TicketFilters, list_tickets
+from app.web import SEOUL, utcnow
 
 PER_PAGE = 50
 
@@ -41,3 +43,13 @@ def index():
     return render_template("queues/index.html", tickets=tickets, total=total, page=page,
                            per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters)
 
+
+@bp.route("/desk/refunds/overdue")
+@role_required("lead", "admin")
+def overdue():
+    """환불 지연: approved refunds not paid out by the end of their due day (KST), oldest first."""
+    now = utcnow()
+    today = now.astimezone(SEOUL).date()
+    rows = [{"refund": refund, "ticket": refund.request.ticket, "order": refund.order,
+             "days_late": (today - refund.due_by).days} for refund in overdue_refunds(now)]
+    return render_template("queues/overdue.html", rows=rows)

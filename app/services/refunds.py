@@ -27,6 +27,7 @@ from app.domain.policy import (
     Outcome,
     PolicyConfig,
     PolicyDecision,
+    PolicyInputError,
     PolicyRequest,
     RefundRecord,
     RefundStatus,
@@ -224,7 +225,7 @@ class DecisionChanged(Conflict):
 @dataclass
 class DecisionResult:
     request: RefundRequest
-    decision: PolicyDecision
+    decision: PolicyDecision | None  # None: denied on an order the policy could not read
     refund: Refund | None
 
 
@@ -256,8 +257,14 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
     req = request_for(actor, ticket)
     if req.state in (APPROVED, DENIED):
         raise Conflict("already_decided", "이미 결정된 신청입니다.", "This request has already been decided.")
-    decision = evaluate_request(req, now)
-    if seen_digest and seen_digest != digest(req, decision):
+    try:
+        decision = evaluate_request(req, now)
+    except PolicyInputError:
+        # An order snapshot the policy cannot read can still be denied, never approved.
+        if action != "deny":
+            raise
+        decision = None
+    if decision is not None and seen_digest and seen_digest != digest(req, decision):
         raise DecisionChanged(
             decision, "주문이나 정책 판단이 바뀌었습니다. 새 판단을 확인한 뒤 다시 결정해 주세요.",
             "The order or the policy's evaluation changed. Review the new evaluation and decide again.")

@@ -1,7 +1,7 @@
 """The agent's reply/note form and ticket changes."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, MultipleFileField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, TextAreaField
 
 
 class AgentReplyForm(FlaskForm):
@@ -19,3 +19,12 @@ class TicketUpdateForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: just the CSRF token."""
+
+
+class DecisionForm(FlaskForm):
+    """Approve or deny a cancellation/refund request (the button carries ``action``)."""
+
+    note = TextAreaField(_l("메모 (거절 사유 또는 판단 내용)"))
+    # What the agent saw: refused with 409 if the evaluation changed since.
+    evaluation_digest = HiddenField()
+    judgement = BooleanField(_l("판단하여 승인 (정책상 상담원 판단이 필요한 건)"))

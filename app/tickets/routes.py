@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.claim_pages import decision_view, line_names, request_lines
 from app.domain.errors import DomainError
 from app.domain.roles import Priority
 from app.domain.ticket_flow import AGENT_SETTABLE
@@ -15,6 +16,7 @@ from app.permissions import staff_required
 from app.services import unit_of_work
 from app.services.attachments import attachment_path, load_attachment_for
 from app.services.audit import events_for
+from app.services.refunds import AWAITING_SECOND, OPEN, DecisionChanged, decide, digest, evaluate_request
 from app.services.tickets import (
     add_message,
     assignable_agents,
@@ -23,8 +25,8 @@ from app.services.tickets import (
     visible_messages,
 )
 from app.tickets import bp
-from app.tickets.forms import AgentReplyForm, ConfirmForm, TicketUpdateForm
-from app.web import locale_code, utcnow
+from app.tickets.forms import AgentReplyForm, ConfirmForm, DecisionForm, TicketUpdateForm
+from app.web import krw, locale_code, utcnow
 
 
 def _update_form(ticket) -> TicketUpdateForm:
@@ -41,11 +43,31 @@ def _update_form(ticket) -> TicketUpdateForm:
     return form
 
 
-def _render(ticket, reply_form=None, update_form=None, status=200):
+def _claim(ticket, form: DecisionForm | None = None, decision=None, error: str | None = None) -> dict | None:
+    """The 취소/환불 결정 card: the request, the live evaluation (or ``decision``, the one a 409
+    carried), the decision form with the digest of what is shown, and any refusal to show."""
+    req = ticket.refund_request
+    if req is None:
+        return None
+    card = {"req": req, "lines": request_lines(req), "names": line_names(req.order), "error": error,
+            "decision": None, "evaluation_error": None, "form": form or DecisionForm()}
+    if req.state in (OPEN, AWAITING_SECOND):
+        try:
+            decision = decision or evaluate_request(req, utcnow())
+        except DomainError as exc:  # an order snapshot the policy cannot read: say so instead
+            card["evaluation_error"] = exc.message(locale_code())
+        else:
+            card["decision"] = decision_view(decision)
+            card["form"].evaluation_digest.data = digest(req, decision)
+    return card
+
+
+def _render(ticket, reply_form=None, update_form=None, status=200, claim=None):
     return render_template(
         "tickets/show.html", ticket=ticket, messages=visible_messages(current_user, ticket),
         events=events_for(ticket), reply_form=reply_form or AgentReplyForm(),
         update_form=update_form or _update_form(ticket), confirm_form=ConfirmForm(),
+        claim=claim or _claim(ticket),
     ), status
 
 
@@ -98,6 +120,41 @@ def update(number: str):
         load_ticket_for(current_user, number)
     except DomainError:
         return redirect(url_for("queues.index"))
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/desk/tickets/<number>/decision")
+@staff_required
+def decision(number: str):
+    """Approve or deny the ticket's cancellation/refund request against the policy, now."""
+    ticket = load_ticket_for(current_user, number)
+    if ticket.refund_request is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _render(ticket, status=400, claim=_claim(ticket, form, error=_("입력 내용을 확인해 주세요.")))
+    action = request.form.get("action", "")
+    try:
+        result = decide(current_user, ticket, action=action, note=form.note.data, now=utcnow(),
+                        seen_digest=form.evaluation_digest.data or None, judgement=bool(form.judgement.data))
+        unit_of_work.commit()
+    except DecisionChanged as exc:
+        unit_of_work.rollback()
+        ticket = load_ticket_for(current_user, number)
+        return _render(ticket, status=409, claim=_claim(ticket, form, decision=exc.decision,
+                                                        error=exc.message(locale_code())))
+    except DomainError as exc:
+        unit_of_work.rollback()
+        ticket = load_ticket_for(current_user, number)
+        return _render(ticket, status=exc.status, claim=_claim(ticket, form, error=exc.message(locale_code())))
+    req = result.request
+    if req.state == "denied":
+        flash(_("신청을 거절했습니다. 고객에게 사유를 알렸습니다."))
+    elif req.state == AWAITING_SECOND:
+        flash(_("1차 승인했습니다. 다른 팀장의 2차 승인이 있어야 확정됩니다."))
+    else:
+        flash(_("승인했습니다. 환불 금액 %(amount)s, 환불 기한 %(due)s.", amount=krw(result.refund.refund_value_total),
+                due=result.refund.due_by.isoformat() if result.refund.due_by else "—"))
     return redirect(url_for("tickets.show", number=number))
 
 

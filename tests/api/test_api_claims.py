@@ -201,3 +201,17 @@ def test_simultaneous_approvals_make_one_refund(web_app, client, shop, customer,
         t.join(30)
     assert sorted(statuses) == [200, 409, 409, 409]
     assert db.session.scalar(select(func.count(Refund.id))) == 1
+
+
+def test_request_on_an_unreadable_order_can_be_denied_but_not_approved(client, customer):
+    from tests.factories import make_order
+
+    order = make_order(customer)  # a bare snapshot the policy module cannot read
+    number = claim(client, customer, order.number)
+    agent = make_user("agent", queues=["orders"])
+    approve = client.post(f"/api/v1/tickets/{number}/decision", headers=bearer(agent), json={"action": "approve"})
+    assert approve.status_code == 422
+    deny = client.post(f"/api/v1/tickets/{number}/decision", headers=bearer(agent),
+                       json={"action": "deny", "note": "주문 정보를 확인할 수 없습니다."})
+    assert deny.status_code == 200 and deny.get_json()["request"]["state"] == "denied"
+    assert deny.get_json()["evaluation"] is None
