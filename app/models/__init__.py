@@ -2,6 +2,7 @@
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.calendar import CalendarDay, WorkCalendar
+from app.models.canned_answer import CannedAnswer, CannedAnswerUse
 from app.models.category import Category
 from app.models.message import Message
 from app.models.notification import Notification
@@ -12,9 +13,11 @@ from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
 from app.models.user import ApiToken, User
+from app.models.workspace import SavedView, Tag, ticket_tags
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "Category", "Message", "Notification", "Order",
-    "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest", "SentEmail", "SlaEvent", "SlaPolicy",
-    "SupportQueue", "Ticket", "TicketNumberCounter", "User", "WorkCalendar", "queue_members",
+    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category",
+    "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest",
+    "SavedView", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket", "TicketNumberCounter",
+    "User", "WorkCalendar", "queue_members", "ticket_tags",
 ]

@@ -67,6 +67,7 @@ class Ticket(db.Model):
     # Loaded when used (the ticket page), not joined into every list query.
     order = relationship("Order", lazy="select")
     sla_policy = relationship("SlaPolicy", lazy="select")
+    tags = relationship("Tag", secondary="ticket_tags", lazy="select", order_by="Tag.name")
     messages = relationship("Message", back_populates="ticket", order_by="Message.id",
                             lazy="select")
 
