@@ -323,6 +323,13 @@ def _schemas() -> dict:
                 "assignee_id": {"type": ["integer", "null"],
                                 "description": "A staff member of the ticket's queue, or null to unassign."},
                 "queue": {"type": "string", "description": "Queue slug."},
+                "return_received_at": _nullable(_time("Refund tickets (agents): when the returned parcel "
+                                                      "reached the seller; drives the refund due date.")),
+                "return_inspection": _nullable({
+                    "type": "object", "required": ["condition", "inspected_at"],
+                    "properties": {"condition": {"type": "string",
+                                                 "enum": ["as_new", "opened", "used", "damaged_by_customer"]},
+                                   "inspected_at": _time(), "note": {"type": "string"}}}),
             },
             "additionalProperties": False,
         },

@@ -27,7 +27,7 @@ from app.services.tickets import (
 from app.web import utcnow
 
 HUMANS = ("customer", "seller", "agent", "lead", "admin")
-PATCH_FIELDS = {"status", "priority", "assignee_id", "queue"}
+PATCH_FIELDS = {"status", "priority", "assignee_id", "queue", "return_received_at", "return_inspection"}
 
 
 def _fields() -> tuple[dict, list]:
@@ -120,9 +120,14 @@ def patch(number: str):
     unknown = set(data) - PATCH_FIELDS
     if unknown:
         return api_error(422, "validation_failed", fields={k: "unknown_field" for k in sorted(unknown)})
+    now = utcnow()
     update_ticket(g.api_user, ticket, status=_text(data, "status"), priority=_text(data, "priority"),
                   assignee_id=_assignee(data),
-                  queue=_text(data, "queue"), now=utcnow())
+                  queue=_text(data, "queue"), now=now)
+    if "return_received_at" in data or "return_inspection" in data:
+        from app.services.refunds import record_return
+
+        record_return(g.api_user, ticket, data, now)
     unit_of_work.commit()
     return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket)))
 

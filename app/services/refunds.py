@@ -368,3 +368,44 @@ def overdue_refunds(now: datetime, limit: int = 200) -> list[Refund]:
         .order_by(Refund.due_by, Refund.id).limit(limit)))
 
 
+
+
+def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> RefundRequest:
+    """Agents record when the returned parcel arrived and what the inspection found; the
+    decision is re-evaluated with them (they drive the refund due date and the exclusions)."""
+    if not access.can_work_ticket(actor.actor(), requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise Forbidden("반품 도착과 검수는 상담원만 기록할 수 있습니다.", "Only agents can record returns.")
+    req = request_for(actor, ticket)
+    if req.kind != "refund" or req.state in (APPROVED, DENIED):
+        raise Conflict("not_a_pending_return", "진행 중인 반품 신청이 아닙니다.", "This is not a pending return.")
+    fields: dict[str, str] = {}
+    received = data.get("return_received_at", req.return_received_at.isoformat() if req.return_received_at else None)
+    received_at = None
+    if received is not None:
+        try:
+            received_at = datetime.fromisoformat(str(received))
+            if received_at.tzinfo is None or received_at > now:
+                raise ValueError
+        except ValueError:
+            fields["return_received_at"] = "invalid"
+    inspection = data.get("return_inspection", req.return_inspection)
+    if inspection is not None:
+        ok = isinstance(inspection, dict) and inspection.get("condition") in {c.value for c in InspectionCondition}
+        try:
+            ok = ok and datetime.fromisoformat(str(inspection.get("inspected_at"))).tzinfo is not None
+        except ValueError:
+            ok = False
+        if not ok:
+            fields["return_inspection"] = "invalid"
+        else:
+            inspection = {"condition": inspection["condition"], "inspected_at": inspection["inspected_at"],
+                          "note": str(inspection.get("note") or "")[:500]}
+    if fields:
+        raise _invalid(fields, "반품 도착 시각 또는 검수 결과가 올바르지 않습니다.",
+                       "The return arrival time or inspection is invalid.")
+    req.return_received_at = received_at
+    req.return_inspection = inspection
+    record_event(ticket, actor, "return_recorded", now,
+                 detail={"received_at": received_at.isoformat() if received_at else None,
+                         "condition": inspection["condition"] if inspection else None})
+    return req

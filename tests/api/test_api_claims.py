@@ -178,7 +178,7 @@ def test_deny_needs_a_reason_and_customers_cannot_decide(client, shop, customer)
     assert db.session.scalars(select(RefundRequest)).one().state == "denied"
 
 
-@pytest.mark.parametrize("round_", range(5))
+@pytest.mark.parametrize("round_", range(15))
 def test_simultaneous_approvals_make_one_refund(web_app, client, shop, customer, round_):
     """Real concurrent requests (one thread each, own app context and connection)."""
     push(client, shop, "20261120-000123")
@@ -215,3 +215,23 @@ def test_request_on_an_unreadable_order_can_be_denied_but_not_approved(client, c
                        json={"action": "deny", "note": "주문 정보를 확인할 수 없습니다."})
     assert deny.status_code == 200 and deny.get_json()["request"]["state"] == "denied"
     assert deny.get_json()["evaluation"] is None
+
+
+def test_agent_records_the_return_and_the_decision_uses_it(client, shop, customer):
+    push(client, shop, "20261120-000123", status="delivered", shipped_at="2026-11-21T09:00:00+09:00",
+         delivered_at="2026-11-24T15:00:00+09:00")
+    number = claim(client, customer, "20261120-000123", kind="refund", reason="defective")
+    agent = make_user("agent", queues=["orders"])
+    before = client.get(f"/api/v1/tickets/{number}/decision", headers=bearer(agent)).get_json()["evaluation"]
+    assert before["deadlines"]["refund_due_by"] is None  # the parcel is not back yet
+    bad = client.patch(f"/api/v1/tickets/{number}", headers=bearer(agent),
+                       json={"return_received_at": "2026-11-25T10:00:00"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {"return_received_at": "invalid"}
+    ok = client.patch(f"/api/v1/tickets/{number}", headers=bearer(agent), json={
+        "return_received_at": "2026-11-25T10:00:00+09:00",
+        "return_inspection": {"condition": "as_new", "inspected_at": "2026-11-25T11:00:00+09:00"}})
+    assert ok.status_code == 200
+    after = client.get(f"/api/v1/tickets/{number}/decision", headers=bearer(agent)).get_json()["evaluation"]
+    assert after["deadlines"]["refund_due_by"] == "2026-11-30"  # 3 business days from Wed 11-25
+    assert client.patch(f"/api/v1/tickets/{number}", headers=bearer(customer),
+                        json={"return_received_at": "2026-11-25T10:00:00+09:00"}).status_code == 403
