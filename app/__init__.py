@@ -81,6 +81,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.canned import bp as canned_bp
     from app.customer import bp as customer_bp
     from app.notifications import bp as notifications_bp
     from app.orders import bp as orders_bp
@@ -91,6 +92,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(customer_bp)
     app.register_blueprint(queues_bp)
     app.register_blueprint(tickets_bp)
+    app.register_blueprint(canned_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order, User
 from app.services.audit import record_event
+from app.services.canned import ensure_default_canned_answers
 from app.services.catalogue import ensure_default_catalogue
 from app.services.tickets import add_message, create_ticket, update_ticket
 from app.services.users import create_user
@@ -265,4 +266,5 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
             ticket.status, ticket.closed_at, ticket.updated_at = "closed", closed_at, closed_at
         db.session.flush()
     _load_claims(customers, staff, orders, now)
+    ensure_default_canned_answers(now)
     return True

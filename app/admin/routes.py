@@ -1,7 +1,7 @@
 """관리: staff accounts and category routing (admins only)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from app.models import Category, SupportQueue, User
 from app.permissions import admin_required
 from app.services import unit_of_work
 from app.services.admin import update_category
+from app.services.assignment import MODES, set_mode
 from app.services.users import create_user
 from app.web import locale_code, utcnow
 
@@ -36,7 +37,8 @@ def _render(staff_form=None, status=200):
         cf.queue.choices = [(q.slug, q.display_name(locale_code())) for q in queues]
         category_forms[c.code] = cf
     return render_template("admin/index.html", staff=staff, categories=categories,
-                           staff_form=form, category_forms=category_forms), status
+                           staff_form=form, category_forms=category_forms, queues=queues,
+                           assignment_modes=MODES), status
 
 
 @bp.route("/")
@@ -62,6 +64,23 @@ def create_staff():
         field.errors = list(field.errors) + [exc.message(locale_code())]
         return _render(form, exc.status)
     flash(_("%(name)s 계정을 만들었습니다.", name=user.name))
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/queues/<slug>/assignment")
+@admin_required
+def queue_assignment(slug: str):
+    """How the queue assigns new tickets: manual, round-robin or least-loaded."""
+    try:
+        queue = set_mode(slug, request.form.get("mode", ""))
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message(locale_code()))
+        return redirect(url_for("admin.index"))
+    flash(_("%(queue)s 큐의 배정 방식을 저장했습니다.", queue=queue.display_name(locale_code())))
     return redirect(url_for("admin.index"))
 
 

@@ -1,15 +1,34 @@
 """The agent's queue views: mine, unassigned in my queues, all open, by status."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from app.domain.errors import DomainError
+from app.domain.roles import Priority
 from app.domain.ticket_flow import Status
+from app.extensions import db
+from app.models import Category
 from app.permissions import role_required, staff_required
 from app.queues import bp
+from app.services import unit_of_work
+from app.services.assignment import set_available, take_next
 from app.services.refunds import overdue_refunds
-from app.services.tickets import TicketFilters, list_tickets
-from app.web import SEOUL, utcnow
+from app.services.tickets import SLA_STATES, TicketFilters, list_tickets
+from app.services.workspace import (
+    VIEW_KEYS,
+    all_tag_names,
+    clean_view_filters,
+    delete_view,
+    filters_from,
+    load_view_for,
+    save_view,
+    tags_by_ticket,
+    views_for,
+)
+from app.web import SEOUL, locale_code, utcnow
 
 PER_PAGE = 50
 
@@ -22,6 +41,18 @@ VIEWS = {
 }
 
 
+def _base_values(base: TicketFilters) -> dict:
+    """A built-in view as /desk filter values (what "save this view" keeps)."""
+    values = {}
+    if base.statuses:
+        values["status"] = base.statuses[0]
+    elif base.unresolved:
+        values["status"] = "unresolved"
+    if base.assignee:
+        values["assignee"] = base.assignee
+    return values
+
+
 @bp.route("/desk")
 @staff_required
 def index():
@@ -32,16 +63,92 @@ def index():
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         page = 1
+    saved = None
+    if request.args.get("saved"):
+        try:
+            saved = load_view_for(current_user, int(request.args["saved"]))
+        except ValueError:
+            abort(404)
+        values = dict(saved.filters or {})
+    else:
+        values = _base_values(VIEWS[view])
+        explicit = {k: request.args.get(k, "") for k in VIEW_KEYS if k in request.args}
+        values.update(explicit)
+        try:
+            values = clean_view_filters(values)
+        except DomainError:
+            abort(400)
     base = VIEWS[view]
-    filters = TicketFilters(statuses=base.statuses, assignee=base.assignee,
-                            unresolved=base.unresolved, sla_running=base.sla_running,
-                            q=request.args.get("q") or None,
-                            queue=request.args.get("queue") or None,
-                            category=request.args.get("category") or None)
+    filters = filters_from(values, utcnow())
+    filters.sla_running = base.sla_running and saved is None
+    filters.q = request.args.get("q") or None
+    filters.queue = request.args.get("queue") or None
     tickets, total = list_tickets(current_user, filters, page=page, per_page=PER_PAGE,
-                                  order="sla_due" if view == "breaching" else "updated")
+                                  order="sla_due" if view == "breaching" and saved is None else "updated")
+    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
     return render_template("queues/index.html", tickets=tickets, total=total, page=page,
-                           per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters)
+                           per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters,
+                           values=values, saved=saved, saved_views=views_for(current_user),
+                           categories=categories, statuses=[s.value for s in Status],
+                           priorities=[p.value for p in Priority], sla_states=SLA_STATES,
+                           tag_names=all_tag_names(), row_tags=tags_by_ticket([t.id for t in tickets]))
+
+
+@bp.post("/desk/views")
+@staff_required
+def create_view():
+    """Save the current /desk filters under a name, personal or shared with the team."""
+    raw = {k: request.form.get(k, "") for k in VIEW_KEYS}
+    try:
+        saved = save_view(current_user, name=request.form.get("name", ""), filters=raw,
+                          shared=request.form.get("shared") == "1", now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message(locale_code()))
+        return redirect(url_for("queues.index", **{k: v for k, v in raw.items() if v}))
+    flash(_("보기를 저장했습니다."))
+    return redirect(url_for("queues.index", saved=saved.id))
+
+
+@bp.post("/desk/views/<int:view_id>/delete")
+@staff_required
+def remove_view(view_id: int):
+    delete_view(current_user, view_id)
+    unit_of_work.commit()
+    flash(_("보기를 삭제했습니다."))
+    return redirect(url_for("queues.index"))
+
+
+@bp.post("/desk/availability")
+@staff_required
+def availability():
+    """Available or away: away agents get no new auto-assigned tickets."""
+    set_available(current_user, request.form.get("available") == "1")
+    unit_of_work.commit()
+    flash(_("지금 상담 가능으로 표시했습니다.") if current_user.available
+          else _("자리 비움으로 표시했습니다. 새 문의가 자동 배정되지 않습니다."))
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        target = url_for("queues.index")
+    return redirect(target)
+
+
+@bp.post("/desk/take-next")
+@staff_required
+def take_next_ticket():
+    """Take the unassigned ticket of my queues nearest to breach."""
+    ticket = take_next(current_user, utcnow())
+    if ticket is None:
+        unit_of_work.rollback()
+        flash(_("가져올 미배정 문의가 없습니다."))
+        return redirect(url_for("queues.index"))
+    number = ticket.number
+    unit_of_work.commit()
+    flash(_("%(number)s 문의를 가져왔습니다.", number=number))
+    return redirect(url_for("tickets.show", number=number))
 
 
 @bp.route("/desk/refunds/overdue")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -21,8 +21,9 @@ from app.domain.ticket_flow import (
     status_after_message,
 )
 from app.extensions import db
-from app.models import Category, Message, Order, SupportQueue, Ticket, User
+from app.models import Category, Message, Order, SupportQueue, Tag, Ticket, User, ticket_tags
 from app.services import sla
+from app.services.assignment import auto_assign
 from app.services.attachments import IncomingFile, prepare_uploads, store_uploads
 from app.services.audit import record_event
 from app.services.notifications import notify
@@ -72,6 +73,11 @@ class TicketFilters:
     unresolved: bool = False
     # Only tickets whose SLA clock is running (for "breaching soon").
     sla_running: bool = False
+    priority: str | None = None
+    tag: str | None = None
+    # ok | at_risk | breached | paused, from the stored SLA columns at ``now`` (default: the clock).
+    sla_state: str | None = None
+    now: datetime | None = None
 
 
 def scoped_tickets(actor: User) -> Select:
@@ -113,6 +119,14 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
                            "The assignee filter is invalid.") from None
     if filters.type:
         stmt = stmt.where(Ticket.type == filters.type)
+    if filters.priority:
+        stmt = stmt.where(Ticket.priority == filters.priority)
+    if filters.tag:
+        stmt = stmt.where(Ticket.id.in_(
+            select(ticket_tags.c.ticket_id).join(Tag, Tag.id == ticket_tags.c.tag_id)
+            .where(Tag.name == filters.tag.strip())))
+    if filters.sla_state:
+        stmt = _sla_state_filter(stmt, filters.sla_state, filters.now or datetime.now(UTC))
     if filters.order_number:
         stmt = stmt.where(Ticket.order_id.in_(
             select(Order.id).where(Order.number == filters.order_number.strip())))
@@ -123,6 +137,26 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
         stmt = stmt.where(or_(Ticket.subject.ilike(pattern, escape="\\"),
                               Ticket.number == filters.q.strip()))
     return stmt
+
+
+SLA_STATES = ("ok", "at_risk", "breached", "paused")
+
+
+def _sla_state_filter(stmt: Select, state: str, now: datetime) -> Select:
+    """The SLA state of lists and badges (``sla.ticket_state``) as a WHERE on the stored columns."""
+    stmt = stmt.where(Ticket.sla_policy_id.is_not(None))
+    due, warn = Ticket.sla_due_at, Ticket.sla_warn_at
+    not_breached = or_(due.is_(None), due > now)
+    if state == "breached":
+        return stmt.where(due.is_not(None), due <= now)
+    if state == "paused":
+        return stmt.where(not_breached, Ticket.sla_paused.is_(True))
+    if state == "at_risk":
+        return stmt.where(due > now, Ticket.sla_paused.is_(False), warn.is_not(None), warn <= now)
+    if state == "ok":
+        return stmt.where(due > now, Ticket.sla_paused.is_(False), or_(warn.is_(None), warn > now))
+    raise _invalid({"sla_state": "invalid"}, "SLA 상태 조건이 올바르지 않습니다.",
+                   "The SLA state filter is invalid.")
 
 
 ORDERS = {
@@ -250,6 +284,7 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
                            "A cancellation or refund request needs an order.")
         open_request(ticket, order, claim, now)
     sla.on_created(ticket, now)
+    auto_assign(ticket, now)
     due, business, _paused = sla.answer_due(ticket, now)
     notify(actor.id, ticket, "ticket_received", now,
            expected_due_at=due.isoformat() if due else None, business_hours=business)

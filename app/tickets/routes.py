@@ -24,6 +24,7 @@ from app.services.tickets import (
     update_ticket,
     visible_messages,
 )
+from app.services.workspace import change_tags
 from app.tickets import bp
 from app.tickets.forms import AgentReplyForm, ConfirmForm, DecisionForm, TicketUpdateForm
 from app.web import krw, locale_code, utcnow
@@ -62,12 +63,14 @@ def _claim(ticket, form: DecisionForm | None = None, decision=None, error: str |
     return card
 
 
-def _render(ticket, reply_form=None, update_form=None, status=200, claim=None):
+def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, canned=None):
+    from app.canned.routes import picker
+
     return render_template(
         "tickets/show.html", ticket=ticket, messages=visible_messages(current_user, ticket),
         events=events_for(ticket), reply_form=reply_form or AgentReplyForm(),
         update_form=update_form or _update_form(ticket), confirm_form=ConfirmForm(),
-        claim=claim or _claim(ticket),
+        claim=claim or _claim(ticket), canned=canned or picker(ticket),
     ), status
 
 
@@ -166,6 +169,25 @@ def assign_me(number: str):
         update_ticket(current_user, ticket, assignee_id=current_user.id, now=utcnow())
         unit_of_work.commit()
         flash(_("나에게 배정했습니다."))
+    return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/desk/tickets/<number>/tags")
+@staff_required
+def tags(number: str):
+    """Add tags (comma-separated, created on first use) or remove one; audited."""
+    ticket = load_ticket_for(current_user, number)
+    try:
+        change_tags(current_user, ticket, add=request.form.get("add"), remove=request.form.get("remove"),
+                    now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message(locale_code()))
+        return redirect(url_for("tickets.show", number=number))
+    flash(_("태그를 변경했습니다."))
     return redirect(url_for("tickets.show", number=number))
 
 
