@@ -13,11 +13,12 @@ from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
 from app.models.user import ApiToken, User
-from app.models.workspace import SavedView, Tag, ticket_tags
+from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category",
     "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest",
     "SavedView", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket", "TicketNumberCounter",
+    "TicketPresence",
     "User", "WorkCalendar", "queue_members", "ticket_tags",
 ]

@@ -59,6 +59,8 @@ class Ticket(db.Model):
     sla_next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_reply_cycle: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     next_reply_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A duplicate merged into another inquiry of the same customer points at it.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     category = relationship("Category", lazy="joined")
     queue = relationship("SupportQueue", lazy="joined")

@@ -36,3 +36,14 @@ class SavedView(db.Model):
     # {"category": "delivery", "status": ["open"], "priority": "high", "assignee": "me", "tag": "…", "sla": "at_risk"}
     filters: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TicketPresence(db.Model):
+    """Who has a ticket open, and whether they are typing a reply (refreshed every few seconds)."""
+
+    __tablename__ = "ticket_presence"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    typing: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
