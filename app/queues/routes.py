@@ -1,22 +1,23 @@
 """The agent's queue views: mine, unassigned in my queues, all open, by status."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.domain.errors import DomainError
 from app.domain.roles import Priority
-from app.domain.ticket_flow import Status
+from app.domain.ticket_flow import AGENT_SETTABLE, Status
 from app.extensions import db
-from app.models import Category
+from app.models import CannedAnswer, Category, User
 from app.permissions import role_required, staff_required
 from app.queues import bp
 from app.services import unit_of_work
 from app.services.assignment import set_available, take_next
+from app.services.bulk import MAX_TICKETS, bulk_update
 from app.services.refunds import overdue_refunds
-from app.services.tickets import SLA_STATES, TicketFilters, list_tickets
+from app.services.tickets import SLA_STATES, UNSET, TicketFilters, list_tickets
 from app.services.workspace import (
     VIEW_KEYS,
     all_tag_names,
@@ -149,6 +150,68 @@ def take_next_ticket():
     unit_of_work.commit()
     flash(_("%(number)s 문의를 가져왔습니다.", number=number))
     return redirect(url_for("tickets.show", number=number))
+
+
+@bp.app_template_global()
+def bulk_choices() -> dict:
+    """What the desk's bulk form offers: staff to assign, settable statuses, priorities, canned answers."""
+    staff = db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(["agent", "lead", "admin"]))
+        .order_by(User.name, User.id)).all()
+    answers = db.session.scalars(
+        select(CannedAnswer).where(CannedAnswer.active.is_(True),
+                                   or_(CannedAnswer.owner_id.is_(None), CannedAnswer.owner_id == current_user.id))
+        .order_by(CannedAnswer.title, CannedAnswer.id)).all()
+    return {"staff": staff, "statuses": [s.value for s in AGENT_SETTABLE],
+            "priorities": [p.value for p in Priority], "answers": answers, "max": MAX_TICKETS}
+
+
+@bp.post("/desk/bulk")
+@staff_required
+def bulk():
+    """Apply one change to the selected tickets, all or nothing; the desk again with the outcome.
+
+    The form posts to /desk/bulk with the desk's query string, so an error re-renders the
+    same list (with the selection kept) and a success returns to it.
+    """
+    form = request.form
+    raw_assignee = form.get("assignee_id", "")
+    assignee_id: object = UNSET
+    if raw_assignee == "none":
+        assignee_id = None
+    elif raw_assignee:
+        assignee_id = raw_assignee
+    canned_id = form.get("canned_answer_id", "")
+    try:
+        canned_answer_id = int(canned_id) if canned_id else None
+    except ValueError:
+        abort(400)
+    try:
+        result = bulk_update(current_user, form.getlist("numbers"), assignee_id=assignee_id,
+                             status=form.get("status") or None, priority=form.get("priority") or None,
+                             add_tags=form.get("tags") or None, canned_answer_id=canned_answer_id,
+                             now=utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        if exc.status in (403, 404):
+            raise
+        g.bulk_error = exc.message(locale_code())
+        g.bulk_selected = set(form.getlist("numbers"))
+        return index(), exc.status
+    done = []
+    if result.assigned:
+        done.append(_("담당자"))
+    if result.status:
+        done.append(_("상태"))
+    if result.priority:
+        done.append(_("우선순위"))
+    if result.tags:
+        done.append(_("태그"))
+    if result.replied:
+        done.append(_("자주 쓰는 답변"))
+    flash(_("%(count)s건의 문의에 일괄 적용했습니다: %(changes)s", count=result.count, changes=", ".join(done)))
+    return redirect(url_for("queues.index", **request.args))
 
 
 @bp.route("/desk/refunds/overdue")

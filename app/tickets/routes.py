@@ -1,7 +1,7 @@
 """The agent's ticket page, replies and notes, ticket changes, and attachment downloads."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,11 +11,13 @@ from app.domain.errors import DomainError
 from app.domain.roles import Priority
 from app.domain.ticket_flow import AGENT_SETTABLE
 from app.extensions import db
-from app.models import SupportQueue
+from app.models import SupportQueue, Ticket
 from app.permissions import staff_required
-from app.services import unit_of_work
+from app.services import presence, unit_of_work
 from app.services.attachments import attachment_path, load_attachment_for
 from app.services.audit import events_for
+from app.services.merge import merge as merge_tickets
+from app.services.merge import split as split_message
 from app.services.refunds import AWAITING_SECOND, OPEN, DecisionChanged, decide, digest, evaluate_request
 from app.services.tickets import (
     add_message,
@@ -63,21 +65,55 @@ def _claim(ticket, form: DecisionForm | None = None, decision=None, error: str |
     return card
 
 
-def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, canned=None):
+def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, canned=None,
+            conflict=None, seen_message_id=None):
     from app.canned.routes import picker
 
+    if seen_message_id is None:  # the reply form remembers the newest message shown (collision check)
+        seen_message_id = presence.latest_message_id(ticket)
     return render_template(
         "tickets/show.html", ticket=ticket, messages=visible_messages(current_user, ticket),
         events=events_for(ticket), reply_form=reply_form or AgentReplyForm(),
         update_form=update_form or _update_form(ticket), confirm_form=ConfirmForm(),
         claim=claim or _claim(ticket), canned=canned or picker(ticket),
+        conflict=conflict, seen_message_id=seen_message_id,
+        viewers=presence.others(current_user, ticket, utcnow()),
     ), status
 
 
 @bp.route("/desk/tickets/<number>")
 @staff_required
 def show(number: str):
+    # Read only (GET never writes): the page's script announces this agent's presence at once.
     return _render(load_ticket_for(current_user, number))
+
+
+def _seen_message_id() -> int | None:
+    """The newest message id the agent's page showed when the reply form was rendered."""
+    try:
+        return int(request.form.get("seen_message_id", ""))
+    except ValueError:
+        return None
+
+
+@bp.post("/desk/tickets/<number>/presence")
+@staff_required
+def presence_ping(number: str):
+    """The ticket page's poll: I am here (typing or not) — who else is, and the newest message id."""
+    ticket = load_ticket_for(current_user, number)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
+    now = utcnow()
+    if data.get("leave") is True:
+        presence.leave(current_user, ticket)
+    else:
+        presence.touch(current_user, ticket, typing=data.get("typing") is True, now=now)
+    unit_of_work.commit()
+    response = jsonify(others=presence.others(current_user, ticket, now),
+                       last_message_id=presence.latest_message_id(ticket))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/desk/tickets/<number>/messages")
@@ -85,8 +121,16 @@ def show(number: str):
 def post_message(number: str):
     ticket = load_ticket_for(current_user, number)
     form = AgentReplyForm()
+    seen = _seen_message_id()
     if not form.validate_on_submit():
-        return _render(ticket, reply_form=form, status=400)
+        return _render(ticket, reply_form=form, status=400, seen_message_id=seen)
+    if seen is not None and request.form.get("confirm_conflict") != "1":
+        # Someone else wrote since this agent opened the page: show it, keep the draft, ask.
+        newer = presence.messages_since(current_user, ticket, seen)
+        if newer:
+            conflict = {"messages": newer, "ids": {m.id for m in newer},
+                        "had_files": any(f.filename for f in request.files.getlist(form.files.name))}
+            return _render(ticket, reply_form=form, status=409, conflict=conflict)
     try:
         add_message(current_user, ticket, body=form.body.data, internal=bool(form.internal.data),
                     files=request.files.getlist(form.files.name), now=utcnow())
@@ -95,7 +139,8 @@ def post_message(number: str):
         unit_of_work.rollback()
         field = form.files if "files" in exc.fields else form.body
         field.errors = list(field.errors) + [exc.message(locale_code())]
-        return _render(load_ticket_for(current_user, number), reply_form=form, status=exc.status)
+        return _render(load_ticket_for(current_user, number), reply_form=form, status=exc.status,
+                       seen_message_id=seen)
     flash(_("내부 메모를 남겼습니다.") if form.internal.data else _("답변을 보냈습니다."))
     return redirect(url_for("tickets.show", number=number))
 
@@ -189,6 +234,49 @@ def tags(number: str):
         return redirect(url_for("tickets.show", number=number))
     flash(_("태그를 변경했습니다."))
     return redirect(url_for("tickets.show", number=number))
+
+
+@bp.app_template_global()
+def merged_target(ticket) -> Ticket | None:
+    """The inquiry a merged (closed) duplicate points at, for its page's notice."""
+    return db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+
+
+@bp.post("/desk/tickets/<number>/merge")
+@staff_required
+def merge(number: str):
+    """Merge this (duplicate) inquiry into another of the same customer, given by its number."""
+    source = load_ticket_for(current_user, number)
+    target_number = (request.form.get("target") or "").strip()
+    try:
+        target = load_ticket_for(current_user, target_number)
+        merge_tickets(current_user, source, target, utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        flash(exc.message(locale_code()))
+        return redirect(url_for("tickets.show", number=number))
+    flash(_("%(source)s 문의를 %(target)s 문의로 병합했습니다.", source=number, target=target_number))
+    return redirect(url_for("tickets.show", number=target_number))
+
+
+@bp.post("/desk/tickets/<number>/messages/<int:message_id>/split")
+@staff_required
+def split(number: str, message_id: int):
+    """Make a later customer message a new inquiry of its own."""
+    ticket = load_ticket_for(current_user, number)
+    try:
+        new = split_message(current_user, ticket, message_id, utcnow())
+        new_number = new.number
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message(locale_code()))
+        return redirect(url_for("tickets.show", number=number))
+    flash(_("메시지를 새 문의 %(number)s(으)로 분리했습니다.", number=new_number))
+    return redirect(url_for("tickets.show", number=new_number))
 
 
 @bp.route("/attachments/<int:attachment_id>")
