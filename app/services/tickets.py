@@ -181,7 +181,7 @@ def list_tickets(actor: User, filters: TicketFilters, *, page: int = 1, per_page
         return [], total or 0
     rows = db.session.scalars(
         select(Ticket).where(Ticket.id.in_(ids))
-        .options(selectinload(Ticket.order), selectinload(Ticket.sla_policy))
+        .options(selectinload(Ticket.order), selectinload(Ticket.sla_policy), selectinload(Ticket.tags))
     ).all()
     position = {ticket_id: i for i, ticket_id in enumerate(ids)}
     return sorted(rows, key=lambda t: position[t.id]), total or 0
