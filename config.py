@@ -24,8 +24,11 @@ def _int(name: str, default: int) -> int:
 
 
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
-    # Heroku-style URLs name the old driver; psycopg 3 is what we ship.
+    return sqlalchemy_url(os.environ.get("DATABASE_URL", default))
+
+
+def sqlalchemy_url(url: str) -> str:
+    """postgres:// and postgresql:// URLs name the psycopg 3 driver we ship."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):

@@ -120,3 +120,18 @@ def _sla_remaining(ticket, state: str) -> str:
     if seconds <= 0:
         return f"{text} over" if english else f"{text} 초과"
     return f"{text} left" if english else f"{text} 남음"
+
+
+def send_attachment(attachment, *, as_attachment: bool = True) -> Response:
+    """An upload's bytes, never rendered by the browser as a page: nosniff, a sandbox CSP, no caching."""
+    from flask import send_file
+
+    from app.services.attachments import attachment_path
+
+    response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
+                         as_attachment=as_attachment,
+                         download_name=attachment.filename if as_attachment else None, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -16,19 +16,11 @@ from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
 from app.services import unit_of_work  # noqa: E402
 from app.services.catalogue import ensure_default_catalogue  # noqa: E402
-from config import TestingConfig  # noqa: E402
+from config import TestingConfig, sqlalchemy_url  # noqa: E402
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 USING_PG = PG_URL.startswith(("postgresql", "postgres"))
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
-
-
-def _sqlalchemy_url(url: str) -> str:
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
 
 
 def _pg_admin(url):
@@ -49,7 +41,7 @@ def database_url(tmp_path_factory):
     if USING_PG:
         from sqlalchemy.engine import make_url
 
-        base = make_url(_sqlalchemy_url(PG_URL))
+        base = make_url(sqlalchemy_url(PG_URL))
         pg_name = f"{base.database}_{os.getpid()}"
         url = base.set(database=pg_name).render_as_string(hide_password=False)
         admin = _pg_admin(url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import g, jsonify, request, send_file
+from flask import g, jsonify, request
 
 from app.api import bp
 from app.api.auth import token_required
@@ -11,7 +11,7 @@ from app.api.errors import api_error, int_arg, json_body
 from app.api.serializers import category_json, message_json, ticket_json
 from app.domain.errors import DomainError
 from app.services import unit_of_work
-from app.services.attachments import attachment_path, load_attachment_for
+from app.services.attachments import load_attachment_for
 from app.services.tickets import (
     UNSET,
     TicketFilters,
@@ -24,7 +24,7 @@ from app.services.tickets import (
     update_ticket,
     visible_messages,
 )
-from app.web import utcnow
+from app.web import send_attachment, utcnow
 
 HUMANS = ("customer", "seller", "agent", "lead", "admin")
 PATCH_FIELDS = {"status", "priority", "assignee_id", "queue", "return_received_at", "return_inspection"}
@@ -170,10 +170,4 @@ def _assignee(data: dict):
 @bp.get("/attachments/<int:attachment_id>")
 @token_required(*HUMANS)
 def attachment(attachment_id: int):
-    row = load_attachment_for(g.api_user, attachment_id)
-    response = send_file(attachment_path(row), mimetype=row.content_type, as_attachment=True,
-                         download_name=row.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(load_attachment_for(g.api_user, attachment_id))

@@ -41,7 +41,7 @@ from app.extensions import db
 from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, User
 from app.services.audit import record_event
 from app.services.notifications import notify
-from app.services.sla import _public_holidays
+from app.services.sla import public_holidays
 
 SEOUL = ZoneInfo("Asia/Seoul")
 OPEN, AWAITING_SECOND, APPROVED, DENIED = "open", "awaiting_second_approval", "approved", "denied"
@@ -110,7 +110,7 @@ def parse_claim(data: dict, *, kind: str) -> ClaimInput:
 # ----------------------------------------------------------------- the policy's view of an order
 
 def policy_config(now: datetime) -> PolicyConfig:
-    return PolicyConfig(holidays=_public_holidays(now.year - 1, now.year + 1),
+    return PolicyConfig(holidays=public_holidays(now.year - 1, now.year + 1),
                         four_eyes_threshold_krw=current_app.config["FOUR_EYES_THRESHOLD_KRW"])
 
 

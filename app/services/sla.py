@@ -38,7 +38,8 @@ PRIORITY_ORDER = [p.value for p in Priority]
 # ----------------------------------------------------------------- calendars
 
 @lru_cache(maxsize=16)
-def _public_holidays(first_year: int, last_year: int) -> frozenset[date]:
+def public_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    """Korean public holidays of those years (cached: the `holidays` package is slow to ask)."""
     return korean_public_holidays(range(first_year, last_year + 1))
 
 
@@ -47,7 +48,7 @@ def calendar_for(row: WorkCalendar, around: datetime) -> BusinessCalendar:
     if row.always_open:
         return always_open_calendar(row.slug)
     weekly = {int(day): parse_windows(text) for day, text in (row.weekly or {}).items() if text}
-    holidays = _public_holidays(around.year - 1, around.year + 2) if row.korean_public_holidays \
+    holidays = public_holidays(around.year - 1, around.year + 2) if row.korean_public_holidays \
         else frozenset()
     off = frozenset(d.day for d in row.days if d.kind == "off")
     on = frozenset(d.day for d in row.days if d.kind == "on")
@@ -185,14 +186,14 @@ def _policy_detail(policy: SlaPolicy, reason: str) -> dict:
 
 # ----------------------------------------------------------------- hooks from the ticket service
 
-def on_created(ticket: Ticket, now: datetime) -> None:
-    """Apply the matching policy to a new ticket."""
+def on_created(ticket: Ticket, now: datetime) -> Clock:
+    """Apply the matching policy to a new ticket; returns its clock."""
     policy = match_policy(ticket)
     if policy is not None:
         ticket.sla_policy_id = policy.id
         ticket.sla_policy = policy
         _event(ticket, "applied", now, detail=_policy_detail(policy, "created"))
-    refresh(ticket, now)
+    return refresh(ticket, now)
 
 
 def reapply(ticket: Ticket, now: datetime, *, reason: str) -> None:
@@ -353,11 +354,11 @@ def _check(ticket: Ticket, now: datetime, result: SweepResult) -> bool:
 _WEEKDAYS_KO = "월화수목금토일"
 
 
-def answer_due(ticket: Ticket, now: datetime) -> tuple[datetime | None, bool, bool]:
+def answer_due(ticket: Ticket, now: datetime, clock: Clock | None = None) -> tuple[datetime | None, bool, bool]:
     """(when the next answer is due, whether it is in business hours, whether the clock is paused)."""
     if ticket.sla_policy is None or ticket.status in (Status.SOLVED, Status.CLOSED):
         return None, False, False
-    clock = clock_for(ticket, now)
+    clock = clock or clock_for(ticket, now)
     business = not ticket.sla_policy.calendar.always_open
     for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_REPLY):
         t = clock.get(metric)

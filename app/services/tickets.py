@@ -283,9 +283,9 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
             raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
                            "A cancellation or refund request needs an order.")
         open_request(ticket, order, claim, now)
-    sla.on_created(ticket, now)
+    clock = sla.on_created(ticket, now)
     auto_assign(ticket, now)
-    due, business, _paused = sla.answer_due(ticket, now)
+    due, business, _paused = sla.answer_due(ticket, now, clock)
     notify(actor.id, ticket, "ticket_received", now,
            expected_due_at=due.isoformat() if due else None, business_hours=business)
     return ticket

@@ -1,7 +1,7 @@
 """The agent's ticket page, replies and notes, ticket changes, and attachment downloads."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import SupportQueue, Ticket
 from app.permissions import staff_required
 from app.services import presence, unit_of_work
-from app.services.attachments import attachment_path, load_attachment_for
+from app.services.attachments import load_attachment_for
 from app.services.audit import events_for
 from app.services.merge import merge as merge_tickets
 from app.services.merge import split as split_message
@@ -29,7 +29,7 @@ from app.services.tickets import (
 from app.services.workspace import change_tags
 from app.tickets import bp
 from app.tickets.forms import AgentReplyForm, ConfirmForm, DecisionForm, TicketUpdateForm
-from app.web import krw, locale_code, utcnow
+from app.web import krw, locale_code, send_attachment, utcnow
 
 
 def _update_form(ticket) -> TicketUpdateForm:
@@ -283,13 +283,7 @@ def split(number: str, message_id: int):
 @login_required
 def download(attachment_id: int):
     """The file as a download, for whoever may see its message (404 for anyone else)."""
-    attachment = load_attachment_for(current_user, attachment_id)
-    response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
-                         as_attachment=True, download_name=attachment.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(load_attachment_for(current_user, attachment_id))
 
 
 @bp.route("/attachments/<int:attachment_id>/inline")
@@ -299,9 +293,4 @@ def inline(attachment_id: int):
     attachment = load_attachment_for(current_user, attachment_id)
     if not attachment.is_image:
         abort(404)
-    response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
-                         as_attachment=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(attachment, as_attachment=False)

@@ -15,24 +15,14 @@ from app.extensions import db
 from app.models import Order, OrderStatusChange, Refund, RefundRequest
 from app.services import unit_of_work
 from app.services.users import create_integration
+from tests.domain.policy_builders import API_EXAMPLE
 from tests.factories import bearer, make_user
 
-ORDER = {
-    "seller_id": "acme", "status": "preparing",
-    "paid_at": "2026-11-20T10:00:00+09:00", "preparing_at": "2026-11-20T15:00:00+09:00",
-    "shipped_at": None, "delivered_at": None, "promised_delivery_by": None,
-    "lines": [{"line_id": "L1", "sku": "TS-01", "name": "반팔 티셔츠", "unit_price": 10000, "quantity": 1,
-               "on_sale": False, "perishable": False, "reproducible_media": False, "hygiene": False,
-               "custom_made": False, "custom_made_consent": None, "restriction_notice_given": True,
-               "earned_points": 0}],
-    "order_coupon": {"coupon_id": "C-1", "amount": 2000, "expires_at": "2026-12-31T23:59:59+09:00",
-                     "reissuable": True},
-    "shipping": {"base_fee": 3000, "fee_charged": 0, "free_reason": "threshold", "free_threshold": 5000,
-                 "plus_member_at_order": False},
-    "payments": [{"method": "card", "amount": 8000, "approval_id": "A-1"}],
-    "seller_policy": {"withdrawal_days": None},
-    "customer": {"customer_id": "C100", "refund_account_on_file": True},
-}
+# api.md's example order, paid and prepared in November, with a low free-shipping threshold.
+ORDER = {**{k: v for k, v in copy.deepcopy(API_EXAMPLE).items() if k != "customer_email"},
+         "paid_at": "2026-11-20T10:00:00+09:00", "preparing_at": "2026-11-20T15:00:00+09:00",
+         "customer": {"customer_id": "C100", "refund_account_on_file": True}}
+ORDER["shipping"]["free_threshold"] = 5000
 
 
 @pytest.fixture()

@@ -19,25 +19,7 @@ from app.domain.policy import (
     evaluate,
 )
 from app.domain.policy_json import order_from_dict, refund_record_from_dict, request_from_dict
-from tests.domain.policy_builders import CONFIG, kst
-
-# The example body of ``PUT /orders/{number}`` in api.md, verbatim.
-API_EXAMPLE = {
-    "customer_email": "minji@example.com", "seller_id": "acme", "status": "preparing",
-    "paid_at": "2026-03-02T10:00:00+09:00", "preparing_at": "2026-03-02T15:00:00+09:00",
-    "shipped_at": None, "delivered_at": None, "promised_delivery_by": None,
-    "lines": [{"line_id": "L1", "sku": "TS-01", "name": "반팔 티셔츠", "unit_price": 10000, "quantity": 1,
-               "on_sale": False, "perishable": False, "reproducible_media": False, "hygiene": False,
-               "custom_made": False, "custom_made_consent": None, "restriction_notice_given": True,
-               "earned_points": 0}],
-    "order_coupon": {"coupon_id": "C-1", "amount": 2000, "expires_at": "2026-12-31T23:59:59+09:00",
-                     "reissuable": True},
-    "shipping": {"base_fee": 3000, "fee_charged": 0, "free_reason": "threshold", "free_threshold": 30000,
-                 "plus_member_at_order": False},
-    "payments": [{"method": "card", "amount": 8000, "approval_id": "A-1"}],
-    "seller_policy": {"withdrawal_days": None},
-    "customer": {"refund_account_on_file": True},
-}
+from tests.domain.policy_builders import API_EXAMPLE, CONFIG, kst
 
 
 def body(**changes):
