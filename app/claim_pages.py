@@ -29,9 +29,16 @@ def claim_kind_for(status: str) -> str | None:
     return None
 
 
+# Notes that only make sense for a request that goes ahead ("the inspection decides the final
+# amount"); beside a refusal they read as a promise.
+_ONLY_IF_ACCEPTED = frozenset({"SUBJECT_TO_INSPECTION"})
+
+
 def decision_view(decision: PolicyDecision) -> dict:
     body = decision_to_dict(decision)
     english = locale_code() == "en"
+    if body["outcome"] == "ineligible":
+        body["reasons"] = [r for r in body["reasons"] if r["code"] not in _ONLY_IF_ACCEPTED]
     for reason in body["reasons"]:
         reason["message"] = reason["message_en"] if english else reason["message_ko"]
     return body

@@ -153,7 +153,7 @@ def _total(snap: dict) -> int:
 # (order status, claim kind, reason, attestations, decision) for the demo's special tickets.
 CLAIMS = (
     ("preparing", "cancel", "change_of_mind", {}, None),                 # eligible: cancelled at once
-    ("shipped", "cancel", "change_of_mind", {}, None),                   # ineligible: suggests a return
+    ("shipped", "refund", "damaged_in_transit", {}, None),               # damaged parcel: the seller pays
     ("delivered", "refund", "change_of_mind", {"packaging_intact": True, "unused": True}, None),
     ("delivered", "refund", "defective", {}, "approve"),                 # seller pays the return
     ("purchase_confirmed", "refund", "change_of_mind", {"packaging_intact": False}, None),  # needs review
@@ -161,32 +161,43 @@ CLAIMS = (
 )
 
 
+CLAIM_BODIES = {"change_of_mind": "마음이 바뀌었어요.", "damaged_in_transit": "상자가 찌그러져 제품이 깨져 왔어요."}
+
+
 def _load_claims(customers, staff, orders, now) -> None:
     """Cancellation and refund tickets that exercise the policy module's rules."""
-    from app.services.refunds import ClaimInput, decide
+    from app.services.refunds import ClaimIneligible, ClaimInput, decide, record_return
 
     used: set[int] = set()
     everything = [o for c in customers for o in orders[c.id]]
     by_id = {c.id: c for c in customers}
     for i, (status, kind, reason, attestations, decision) in enumerate(CLAIMS):
-        order = next((o for o in everything if o.status == status and o.id not in used), None)
-        if order is None:
-            continue
-        used.add(order.id)
-        customer = by_id[order.customer_id]
-        line = order.snapshot["lines"][0]
         when = now - timedelta(days=1 if decision is None else 6, hours=i)
-        ticket = create_ticket(
-            customer, category_code="cancellation" if kind == "cancel" else "refund",
-            subject=f"주문 {order.number} {'취소' if kind == 'cancel' else '반품·환불'} 신청",
-            body="마음이 바뀌었어요." if reason == "change_of_mind" else "받은 상품이 불량입니다.",
-            order_number=order.number, files=[], now=when,
-            claim=ClaimInput(kind=kind, lines=[(line["line_id"], 1)], reason=reason, attestations=attestations))
-        db.session.flush()
-        if decision:
-            agent = staff["agent1"]
-            decide(agent, ticket, action=decision, note="데모: 정책 확인 후 승인", now=when + timedelta(hours=2),
-                   judgement=True)
+        # The first order in that status the policy would accept the request for (an ineligible
+        # claim is refused at submit, so the demo holds none).
+        for order in (o for o in everything if o.status == status and o.id not in used):
+            customer = by_id[order.customer_id]
+            line = order.snapshot["lines"][0]
+            try:
+                ticket = create_ticket(
+                    customer, category_code="cancellation" if kind == "cancel" else "refund",
+                    subject=f"주문 {order.number} {'취소' if kind == 'cancel' else '반품·환불'} 신청",
+                    body=CLAIM_BODIES.get(reason, "받은 상품이 불량입니다."),
+                    order_number=order.number, files=[], now=when,
+                    claim=ClaimInput(kind=kind, lines=[(line["line_id"], 1)], reason=reason,
+                                     attestations=attestations))
+            except ClaimIneligible:
+                continue
+            used.add(order.id)
+            db.session.flush()
+            if decision and kind == "refund":
+                # The parcel is back at the seller: the refund's 3 business days run from here.
+                record_return(staff["agent1"], ticket, {"return_received_at": (when + timedelta(hours=1)).isoformat()},
+                              when + timedelta(hours=1))
+            if decision:
+                decide(staff["agent1"], ticket, action=decision, note="데모: 정책 확인 후 승인",
+                       now=when + timedelta(hours=2), judgement=True)
+            break
     db.session.flush()
 
 

@@ -79,9 +79,11 @@ def register(app: Flask) -> None:
             unread = unread_count(current_user)
         return {"unread_notifications": unread, "locale_code": locale_code()}
 
+    from app.audit_text import audit_sentence
     from app.labels import label
 
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["audit_sentence"] = audit_sentence
     app.jinja_env.globals["sla_badge_state"] = _sla_badge_state
     app.jinja_env.globals["sla_remaining"] = _sla_remaining
     app.jinja_env.filters["iso"] = lambda value: value.isoformat() if value else ""

@@ -7,11 +7,13 @@ from flask import g, jsonify, request
 
 from app.api import bp
 from app.api.auth import token_required
+from app.api.decisions import decision_json
 from app.api.errors import api_error, int_arg, json_body
 from app.api.serializers import category_json, message_json, ticket_json
 from app.domain.errors import DomainError
 from app.services import unit_of_work
 from app.services.attachments import load_attachment_for
+from app.services.refunds import ClaimIneligible
 from app.services.tickets import (
     UNSET,
     TicketFilters,
@@ -24,7 +26,7 @@ from app.services.tickets import (
     update_ticket,
     visible_messages,
 )
-from app.web import send_attachment, utcnow
+from app.web import locale_code, send_attachment, utcnow
 
 HUMANS = ("customer", "seller", "agent", "lead", "admin")
 PATCH_FIELDS = {"status", "priority", "assignee_id", "queue", "return_received_at", "return_inspection"}
@@ -62,10 +64,17 @@ def create():
         response = jsonify(ticket_json(existing, visible_messages(g.api_user, existing)))
         response.headers["Idempotent-Replayed"] = "true"
         return response, 200
-    ticket = create_ticket(
-        g.api_user, category_code=_text(data, "category") or "", subject=_text(data, "subject"),
-        body=_text(data, "body"), order_number=_text(data, "order_number"), files=files,
-        now=utcnow(), submission_key=key, claim=_claim(data))
+    try:
+        ticket = create_ticket(
+            g.api_user, category_code=_text(data, "category") or "", subject=_text(data, "subject"),
+            body=_text(data, "body"), order_number=_text(data, "order_number"), files=files,
+            now=utcnow(), submission_key=key, claim=_claim(data))
+    except ClaimIneligible as exc:
+        # Refused with the policy's reasons and what the customer can do instead (its suggestion).
+        unit_of_work.rollback()
+        body = {"error": {"code": exc.code, "message": exc.message(locale_code()), "fields": exc.fields},
+                "evaluation": decision_json(exc.decision)}
+        return jsonify(body), 422
     unit_of_work.commit()
     return jsonify(ticket_json(ticket, visible_messages(g.api_user, ticket))), 201
 

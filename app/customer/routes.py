@@ -76,6 +76,8 @@ def new_inquiry():
     if request.method == "GET":
         form.category.data = request.args.get("category") or None
         form.order_number.data = request.args.get("order", "")
+        # e.g. the claim page's "ask for an exception" link
+        form.subject.data = (request.args.get("subject") or "")[:200]
     status = 200
     if form.validate_on_submit():
         existing = find_submitted(current_user, form.submission_key.data)

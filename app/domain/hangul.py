@@ -49,3 +49,44 @@ def matches(title: str, query: str) -> bool:
         if all(_char_matches(q[i], t[start + i]) for i in range(len(q))):
             return True
     return False
+
+
+# --------------------------------------------------------------------- particles (조사)
+
+# How a final digit is read (영 일 이 삼 사 오 육 칠 팔 구): does it end in a consonant, and is it ㄹ?
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ", "9": ""}
+# Latin letters read by their names (png → 피엔지, html → …엠엘): only l, m, n and r end in a consonant.
+_LATIN_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
+_FINALS = ("",) + tuple("ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
+_PAIRS = (("을", "를"), ("은", "는"), ("이", "가"), ("과", "와"), ("으로", "로"), ("이에요", "예요"))
+# Either form names the pair: "을" and "를" both mean 을/를.
+PARTICLES = {form: pair for pair in _PAIRS for form in pair}
+
+
+def final_consonant(word: str) -> str:
+    """The final consonant (받침) the word is read with, '' when it ends in a vowel.
+
+    Closing quotes, brackets and spaces are skipped; digits are read in Korean (1 → 일 → ㄹ)
+    and Latin letters by their names.
+    """
+    for ch in reversed(word or ""):
+        if ch in " '\"’”)]}»」』.":
+            continue
+        code = ord(ch)
+        if _SYLLABLE_FIRST <= code <= _SYLLABLE_LAST:
+            return _FINALS[(code - _SYLLABLE_FIRST) % 28]
+        if ch in _DIGIT_FINAL:
+            return _DIGIT_FINAL[ch]
+        return _LATIN_FINAL.get(ch.lower(), "")
+    return ""
+
+
+def with_particle(word: str, particle: str) -> str:
+    """``word`` followed by the right form of ``particle``: ("제목", "을") → "제목을",
+    ("내용", "를") → "내용을", ("해결됨", "로") → "해결됨으로", ("보류", "으로") → "보류로",
+    ("서울", "으로") → "서울로" (ㄹ takes 로)."""
+    with_final, without = PARTICLES[particle]
+    final = final_consonant(word)
+    if with_final == "으로":
+        return word + ("로" if final in ("", "ㄹ") else "으로")
+    return word + (with_final if final else without)

@@ -24,7 +24,7 @@ from app.orders.forms import ClaimForm
 from app.permissions import role_required
 from app.services import unit_of_work
 from app.services.orders import list_orders, load_order_for
-from app.services.refunds import parse_claim, preview, refunded_units
+from app.services.refunds import ClaimIneligible, parse_claim, preview, refunded_units
 from app.services.tickets import create_ticket, find_submitted, scoped_tickets
 from app.web import locale_code, utcnow
 
@@ -144,17 +144,25 @@ def claim(number: str):
             except _ClaimError as exc:
                 errors[exc.field] = exc.message
                 status = exc.status
+            except ClaimIneligible as exc:
+                # Refused at submit: show why, and the ways that are open (the suggestion, an inquiry).
+                unit_of_work.rollback()
+                decision = decision_view(exc.decision)
+                errors["submit"] = exc.message(locale_code())
+                status = exc.status
             except DomainError as exc:
                 unit_of_work.rollback()
                 existing = find_submitted(current_user, form.submission_key.data)
                 if existing is not None:
                     return redirect(url_for("customer.inquiry", number=existing.number))
                 field = "reason" if "reason" in exc.fields else ("lines" if any(
-                    f.startswith("lines") for f in exc.fields) else "form")
+                    f.startswith("lines") for f in exc.fields) else ("files" if "files" in exc.fields else "form"))
                 errors[field] = exc.message(locale_code())
                 status = exc.status
+    dropped = [f.filename for f in request.files.getlist(form.files.name) if f.filename] \
+        if request.method == "POST" else []
     return render_template("orders/claim.html", order=order, kind=kind, form=form, lines=lines,
-                           chosen=chosen, decision=decision, errors=errors,
+                           chosen=chosen, decision=decision, errors=errors, dropped_files=dropped,
                            names={line["line_id"]: line["name"] for line in lines}), status
 
 
@@ -168,7 +176,8 @@ def _submit(form: ClaimForm, order, kind: str, lines: list[dict], chosen: dict[s
         subject = _("주문 %(number)s 반품·환불 신청", number=order.number)
     body = claim_input.reason_text or _summary(lines, chosen, claim_input.reason)
     ticket = create_ticket(current_user, category_code="cancellation" if kind == "cancel" else "refund",
-                           subject=subject, body=body, order_number=order.number, files=[], now=utcnow(),
+                           subject=subject, body=body, order_number=order.number,
+                           files=request.files.getlist(form.files.name), now=utcnow(),
                            submission_key=form.submission_key.data, claim=claim_input)
     unit_of_work.commit()
     flash(_("신청이 접수되었습니다. 문의 번호는 %(number)s 입니다.", number=ticket.number))

@@ -19,6 +19,13 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.domain import access
+from app.domain.claim_flow import (
+    ClaimState,
+    DecisionNotice,
+    decision_message,
+    return_arrived_message,
+    ticket_status_after_decision,
+)
 from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from app.domain.policy import (
     Attestations,
@@ -36,6 +43,7 @@ from app.domain.policy import (
     decision_to_dict,
     evaluate,
 )
+from app.domain.policy_days import nth_business_day
 from app.domain.policy_json import order_from_dict
 from app.extensions import db
 from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, User
@@ -44,7 +52,8 @@ from app.services.notifications import notify
 from app.services.sla import public_holidays
 
 SEOUL = ZoneInfo("Asia/Seoul")
-OPEN, AWAITING_SECOND, APPROVED, DENIED = "open", "awaiting_second_approval", "approved", "denied"
+OPEN, AWAITING_SECOND = ClaimState.OPEN, ClaimState.AWAITING_SECOND_APPROVAL
+APPROVED, DENIED = ClaimState.APPROVED, ClaimState.DENIED
 
 
 def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
@@ -166,9 +175,25 @@ def preview(actor: User, order_number: str, claim: ClaimInput, now: datetime) ->
     return evaluate(snapshot_of(order), request, now, policy_config(now))
 
 
-def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime) -> RefundRequest:
-    """Attach the customer's request to a new cancellation/refund ticket."""
-    expected = {"cancellation": "cancel", "refund": "refund"}.get(ticket.type)
+class ClaimIneligible(DomainError):
+    """The policy does not allow this request: it is refused at submit (422) with the reasons,
+    and the decision (with its suggestion, e.g. a return instead of a cancel) rides along."""
+
+    def __init__(self, decision: PolicyDecision):
+        blocks = [r for r in decision.reasons if r.effect == "block"] or list(decision.reasons)
+        ko = " ".join(r.message_ko for r in blocks[:3])
+        en = " ".join(r.message_en for r in blocks[:3])
+        super().__init__("claim_ineligible", f"이 신청은 받아들여질 수 없습니다. {ko}".strip(),
+                         f"This request cannot be accepted. {en}".strip(), status=422,
+                         fields={"claim": "ineligible"})
+        self.decision = decision
+
+
+def check_claim(ticket_type: str, order: Order, claim: ClaimInput, now: datetime) -> PolicyDecision | None:
+    """Before anything is written: the request fits the inquiry type and the order, and the policy
+    does not refuse it (an ineligible claim is never filed; needs-review ones are). A snapshot the
+    policy cannot read (None) does not stop the customer: an agent sees why and can deny it."""
+    expected = {"cancellation": "cancel", "refund": "refund"}.get(ticket_type)
     if expected is None or claim.kind != expected:
         raise _invalid({"kind": "mismatch"}, "문의 유형과 신청 종류가 맞지 않습니다.",
                        "The request kind does not match the inquiry type.")
@@ -179,6 +204,18 @@ def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime)
     if bad:
         raise _invalid(bad, "주문에 없는 상품이거나 수량이 주문보다 많습니다.",
                        "A line is not in the order or its quantity is more than was ordered.")
+    request = _policy_request("CHECK", claim, requested_at=now, status_at_request=order.status)
+    try:
+        decision = evaluate(snapshot_of(order), request, now, policy_config(now))
+    except PolicyInputError:
+        return None
+    if decision.outcome == Outcome.INELIGIBLE:
+        raise ClaimIneligible(decision)
+    return decision
+
+
+def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime) -> RefundRequest:
+    """Attach the customer's request (already checked by ``check_claim``) to its new ticket."""
     req = RefundRequest(ticket_id=ticket.id, order_id=order.id, request_key=f"RQ-{ticket.number}", kind=claim.kind,
                         lines=[{"line_id": line_id, "quantity": qty} for line_id, qty in claim.lines],
                         reason=claim.reason, reason_text=claim.reason_text, attestations=claim.attestations or {},
@@ -272,7 +309,8 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
         if not note:
             raise _invalid({"note": "required"}, "거절 사유를 입력해 주세요.", "Please give the reason for the denial.")
         _move(req, req.state, state=DENIED, decided_by_id=actor.id, decided_at=now, decision_note=note)
-        record_event(ticket, actor, "refund_denied", now, new=DENIED, detail={"note": note[:500]})
+        record_event(ticket, actor, "refund_denied", now, new=DENIED, detail={"note": note[:500], "kind": req.kind})
+        _answer(actor, ticket, DecisionNotice(kind=req.kind, approved=False, reason=note), now)
         notify(ticket.requester_id, ticket, "refund_denied", now, actor, note=note[:500], request_kind=req.kind)
         return DecisionResult(req, decision, None)
 
@@ -289,7 +327,12 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
         _move(req, OPEN, state=AWAITING_SECOND, first_approver_id=actor.id, first_approved_at=now,
               decision_note=note or None)
         record_event(ticket, actor, "refund_first_approval", now, new=AWAITING_SECOND,
-                     detail={"refund_value_total": decision.breakdown.refund_value_total})
+                     detail={"refund_value_total": decision.breakdown.refund_value_total, "kind": req.kind})
+        # The first approver holds the ticket until a lead confirms, so take-next never hands it out.
+        if ticket.assignee_id is None:
+            from app.services.tickets import hold
+
+            hold(actor, ticket, now)
         return DecisionResult(req, decision, None)
     if four_eyes:
         if actor.role not in ("lead", "admin") or actor.id == req.first_approver_id:
@@ -321,11 +364,25 @@ def _record_refund(req: RefundRequest, decision: PolicyDecision, actor: User, no
     ticket = req.ticket
     record_event(ticket, actor, "refund_approved", now, new=APPROVED,
                  detail={"refund_value_total": b.refund_value_total, "cash": b.cash_refund_total,
-                         "points": b.points_restored, "due_by": str(refund.due_by) if refund.due_by else None})
+                         "points": b.points_restored, "due_by": str(refund.due_by) if refund.due_by else None,
+                         "kind": req.kind})
+    goods_back = req.kind != "refund" or req.return_received_at is not None
+    _answer(actor, ticket, DecisionNotice(
+        kind=req.kind, approved=True, refund_value_total=b.refund_value_total, cash_refund_total=b.cash_refund_total,
+        points_restored=b.points_restored, due_by=refund.due_by, goods_back=goods_back), now)
     notify(ticket.requester_id, ticket, "refund_approved", now, actor, request_kind=req.kind,
            refund_value_total=b.refund_value_total, cash_refund_total=b.cash_refund_total,
            points_restored=b.points_restored, due_by=str(refund.due_by) if refund.due_by else None)
     return refund
+
+
+def _answer(actor: User, ticket: Ticket, notice: DecisionNotice, now: datetime) -> None:
+    """The decision as a message in the thread, and the ticket moved on (app/domain/claim_flow.py)."""
+    from app.services.tickets import answer_with_decision
+
+    locale = ticket.requester.locale if ticket.requester is not None else "ko"
+    status = ticket_status_after_decision(kind=notice.kind, approved=notice.approved, goods_back=notice.goods_back)
+    answer_with_decision(actor, ticket, body=decision_message(notice, locale or "ko"), status=status, now=now)
 
 
 def _all_units_refunded(order: Order) -> bool:
@@ -376,6 +433,8 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
     if not access.can_work_ticket(actor.actor(), requester_id=ticket.requester_id, queue_id=ticket.queue_id):
         raise Forbidden("반품 도착과 검수는 상담원만 기록할 수 있습니다.", "Only agents can record returns.")
     req = request_for(actor, ticket)
+    if req.kind == "refund" and req.state == APPROVED and req.refund is not None and req.refund.due_by is None:
+        return _return_arrived(actor, ticket, req, data, now)
     if req.kind != "refund" or req.state in (APPROVED, DENIED):
         raise Conflict("not_a_pending_return", "진행 중인 반품 신청이 아닙니다.", "This is not a pending return.")
     fields: dict[str, str] = {}
@@ -408,4 +467,34 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
     record_event(ticket, actor, "return_recorded", now,
                  detail={"received_at": received_at.isoformat() if received_at else None,
                          "condition": inspection["condition"] if inspection else None})
+    return req
+
+
+def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict, now: datetime) -> RefundRequest:
+    """A return approved before its parcel came back has arrived: the refund's 3 business days start
+    now (TIMELINE-3-BUSINESS-DAYS), the customer is told the date, and the ticket is solved."""
+    from app.services.tickets import answer_with_decision
+
+    try:
+        received_at = datetime.fromisoformat(str(data.get("return_received_at")))
+        if received_at.tzinfo is None or received_at > now or received_at < req.decided_at:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise _invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",
+                       "The return arrival time is invalid.") from None
+    config = policy_config(now)
+    refund = req.refund
+    req.return_received_at = received_at
+    refund.due_by = nth_business_day(received_at, config.refund_business_days, config.holidays)
+    record_event(ticket, actor, "return_arrived", now, detail={"received_at": received_at.isoformat(),
+                                                               "due_by": refund.due_by.isoformat()})
+    notice = DecisionNotice(kind="refund", approved=True, refund_value_total=refund.refund_value_total,
+                            cash_refund_total=refund.cash_refund_total, points_restored=refund.points_restored,
+                            due_by=refund.due_by)
+    locale = (ticket.requester.locale if ticket.requester else None) or "ko"
+    body = return_arrived_message(notice, locale)
+    if ticket.status != "closed":
+        answer_with_decision(actor, ticket, body=body, status=ticket_status_after_decision(
+            kind="refund", approved=True, goods_back=True), now=now)
+    notify(ticket.requester_id, ticket, "agent_replied", now, actor, body=body)
     return req

@@ -253,6 +253,13 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
         raise _invalid({"order_number": "required"},
                        f"'{category.name_ko}' 문의는 주문을 선택해야 합니다.",
                        f"A '{category.name_en}' inquiry needs one of your orders.")
+    if claim is not None:
+        from app.services.refunds import check_claim
+
+        if order is None:
+            raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
+                           "A cancellation or refund request needs an order.")
+        check_claim(category.ticket_type, order, claim, now)
     prepared = prepare_uploads(files)
 
     ticket = Ticket(
@@ -279,9 +286,6 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
     if claim is not None:
         from app.services.refunds import open_request
 
-        if order is None:
-            raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
-                           "A cancellation or refund request needs an order.")
         open_request(ticket, order, claim, now)
     clock = sla.on_created(ticket, now)
     auto_assign(ticket, now)
@@ -330,6 +334,41 @@ def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
         notify(ticket.assignee_id, ticket, "customer_replied", now, actor,
                reopened=is_reopen(before, after))
     return message
+
+
+def answer_with_decision(actor: User, ticket: Ticket, *, body: str, status: Status, now: datetime) -> Message:
+    """Tell the customer a claim's decision in the thread and move the ticket on.
+
+    The message is a public reply of the deciding agent (it fulfils first response and an open
+    next-reply cycle), the ticket is assigned to them when they may hold it, and it moves to
+    ``status`` (solved, or pending while a return is on its way). The caller sends the
+    decision's own notification (with the amounts), so no "agent replied" notice goes out too.
+    """
+    if ticket.status == Status.CLOSED:
+        raise closed_error()
+    message = Message(ticket_id=ticket.id, author_id=actor.id, body=body, internal=False, created_at=now)
+    db.session.add(message)
+    db.session.flush()
+    ticket.message_count += 1
+    ticket.updated_at = now
+    record_event(ticket, actor, "reply", now, detail={"message_id": message.id, "files": 0, "via": "decision"})
+    opened = status_after_message(ticket.status, by_staff=True, internal=False)
+    if opened != ticket.status:
+        _set_status(ticket, actor, opened, now, reason="decision")
+    first_response = ticket.first_responded_at is None
+    if first_response:
+        ticket.first_responded_at = now
+    sla.on_public_message(ticket, by_staff=True, first_response=first_response, now=now)
+    hold(actor, ticket, now)
+    _set_status(ticket, actor, status, now, reason="decision")
+    return message
+
+
+def hold(actor: User, ticket: Ticket, now: datetime) -> None:
+    """Assign the ticket to ``actor`` when they may hold it (an agent of its queue, a lead …)."""
+    if ticket.assignee_id != actor.id and access.can_be_assignee(
+            role=actor.role, queue_ids=actor.queue_ids, queue_id=ticket.queue_id):
+        _assign(ticket, actor, actor, now)
 
 
 def _set_status(ticket: Ticket, actor: User, target: Status, now: datetime, *, reason: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, OrderStatusChange, Refund, RefundRequest
+from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket
 from app.services import unit_of_work
 from app.services.users import create_integration
 from tests.domain.policy_builders import API_EXAMPLE
@@ -107,7 +107,24 @@ def test_cancel_of_a_preparing_order_is_approved_once(client, shop, customer):
 
 def test_shipped_order_cannot_be_cancelled_and_says_what_to_do(client, shop, customer):
     push(client, shop, "20261120-000123", status="shipped", shipped_at="2026-11-21T09:00:00+09:00")
+    refused = client.post("/api/v1/tickets", headers=bearer(customer), json={
+        "category": "cancellation", "subject": "주문 취소 요청", "body": "마음이 바뀌었습니다.",
+        "order_number": "20261120-000123", "lines": [{"line_id": "L1", "quantity": 1}], "reason": "change_of_mind"})
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert body["error"]["code"] == "claim_ineligible" and body["error"]["fields"] == {"claim": "ineligible"}
+    assert "이미 발송된 주문은 취소할 수 없습니다" in body["error"]["message"]
+    assert body["evaluation"]["outcome"] == "ineligible"
+    assert body["evaluation"]["suggestion"]["kind"] == "refund"
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+    assert db.session.scalar(select(func.count(RefundRequest.id))) == 0
+
+
+def test_a_claim_that_became_ineligible_cannot_be_approved(client, shop, customer):
+    push(client, shop, "20261120-000123")
     number = claim(client, customer, "20261120-000123")
+    # The shop ships the order before an agent decides.
+    push(client, shop, "20261120-000123", status="shipped", shipped_at="2026-11-21T09:00:00+09:00")
     evaluation = client.get(f"/api/v1/tickets/{number}/decision", headers=bearer(customer)).get_json()["evaluation"]
     assert evaluation["outcome"] == "ineligible"
     assert evaluation["suggestion"]["kind"] == "refund"

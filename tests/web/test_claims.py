@@ -253,13 +253,21 @@ def test_agent_approves_a_full_cancel_and_the_customer_sees_the_amount(app, make
     assert db.session.get(Order, order.id).status == "cancelled"
     page = _text(desk.get(response.headers["Location"]))
     assert "승인했습니다. 환불 금액 ₩30,000" in page and 'data-claim-state="approved"' in page
-    assert "취소/환불 승인" in page  # the audit trail
+    # the audit trail reads as sentences
+    assert "김상담 님이 주문 취소 신청을 승인했습니다. 환불 ₩30,000" in page
+    assert "김상담 님의 결정에 따라 상태가 ‘처리중’에서 ‘해결됨’으로 바뀌었습니다." in page
+    assert "→ approved" not in page
     assert 'value="approve"' not in page
+    # the decision moved the ticket on: answered, solved, held by the deciding agent
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.status == "solved" and ticket.assignee_id == agent.id
+    assert ticket.first_responded_at is not None
 
     mine = _text(_browser(make_client, customer).get(f"/inquiries/{ticket.number}"))
     assert 'data-claim-state="approved"' in mine and "승인" in mine
     assert _amounts(mine)["refund_value_total"] == "₩30,000"
     assert f"환불 기한: {refund.due_by.isoformat()}" in mine
+    assert "요청하신 주문 취소 신청이 승인되었습니다." in mine  # the message in the thread
 
 
 def test_a_stale_evaluation_is_refused_with_409_and_the_new_one_shown(app, make_client):

@@ -30,7 +30,7 @@ def _unread(page: str) -> int:
 
 def _audit(page: str) -> list[str]:
     block = re.search(r'<ol class="audit small">(.*?)</ol>', page, re.S).group(1)
-    items = re.findall(r"<li>(.*?)</li>", block, re.S)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)
     return [html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item))).strip() for item in items]
 
 
@@ -239,10 +239,11 @@ def test_agent_assigns_changes_status_and_priority_with_an_audit_trail(app, make
     assert _status(page) == ("pending", "답변 대기")
     assert 'class="priority priority-high">높음' in page
     trail = _audit(page)
-    # who, what, old → new (values as codes or as their labels)
-    for pattern in (r"김민지 문의 접수: — → (new|접수)$", r"김상담 담당자 변경: — → 김상담$",
-                    r"김상담 상태 변경: (new|접수) → (pending|답변 대기)$",
-                    r"김상담 우선순위 변경: (normal|보통) → (high|높음)$", r"김상담 담당자 변경: 김상담 → 이동료$"):
+    # who, what, old → new, as sentences with the labels people read
+    for pattern in (r"김민지 님이 문의를 접수했습니다\.$", r"김상담 님이 이 문의를 맡았습니다\.$",
+                    r"김상담 님이 상태를 ‘접수’에서 ‘답변 대기’로 바꿨습니다\.$",
+                    r"김상담 님이 우선순위를 ‘보통’에서 ‘높음’으로 바꿨습니다\.$",
+                    r"김상담 님이 담당자를 김상담 님에서 이동료 님으로 바꿨습니다\.$"):
         assert any(re.search(pattern, e) for e in trail), (pattern, trail)
     assert all(re.match(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} ", e) for e in trail), trail
 
