@@ -1,11 +1,11 @@
 # Munui: the two commands are `make run` (the demo desk) and `make test` (the whole suite).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/munui_test
 
-.PHONY: run test test-pg install install-dev translations worker bench lint clean
+.PHONY: run prepare test test-pg install install-dev translations worker bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,16 @@ install-dev: $(VENV)/.dev
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations
 
-## Serve the demo desk on http://127.0.0.1:5000 (SQLite, local files, jobs in-process).
-run: install translations
+## Everything `run` does before serving: runtime requirements only, translations, schema, demo data once.
+prepare: install translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed defaults
 	$(BIN)/flask seed demo
-	EMBEDDED_TICKER=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## Serve the demo desk on http://127.0.0.1:5000 (SQLite, local files, jobs in-process).
+PORT ?= 5000
+run: prepare
+	EMBEDDED_TICKER=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Install and run the whole suite (SQLite; PostgreSQL must be reachable for its tests).
 test: install-dev translations
