@@ -1,6 +1,7 @@
 """What every page shares: security headers, template helpers, safe redirects."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -22,16 +23,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# What a browser does to a URL before reading it (WHATWG URL): leading and trailing C0 controls and
+# spaces go, tabs and newlines anywhere go, and a backslash is a slash.
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+
+
 def safe_next(target: str | None, fallback: str) -> str:
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    """A return address only if a browser would read it as a path on this site; else ``fallback``.
+
+    Judged as the browser will parse it: "/\t/evil.example" is "//evil.example" to a browser
+    (another host), so it is refused; what is returned is the address as the browser reads it.
+    """
     if not target:
         return fallback
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target or any(ord(ch) < 32 for ch in target):
+    seen = _TAB_OR_NEWLINE.sub("", target.strip(_C0_AND_SPACE)).replace("\\", "/")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in seen):
         return fallback
-    return target
+    parts = urlsplit(seen)
+    if parts.scheme or parts.netloc or not seen.startswith("/") or seen.startswith("//"):
+        return fallback
+    return seen
 
 
 def locale_code() -> str:

@@ -28,17 +28,58 @@ def api_error(status: int, code: str, message: str | None = None, fields: dict |
     return jsonify(body), status
 
 
+# Deeper than any body the API describes; a 1,000-deep body must be a 400, not a RecursionError.
+MAX_JSON_DEPTH = 16
+
+
+def _too_deep(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when ``value`` nests objects/arrays deeper than ``limit`` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _malformed() -> DomainError:
+    return DomainError("malformed_json", *API_MESSAGES["malformed_json"], status=400)
+
+
+def checked_json(value):
+    """A parsed JSON value the handlers can trust to be text and shallow: lone surrogates ("\\ud800")
+    are not text and no database stores them; deep nesting is refused."""
+    if _too_deep(value):
+        raise DomainError("json_too_deep", "JSON이 너무 깊게 중첩되어 있습니다.",
+                          f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", status=400)
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise _malformed() from None
+    return value
+
+
+def parse_json_text(text: str):
+    """JSON given as text (a multipart form field), checked like a JSON body; ValueError if unreadable."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("too deep") from None
+    return checked_json(value)
+
+
 def json_body() -> dict:
     """The request's JSON object; anything else is a 400 in the API's format."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError("malformed_json", *API_MESSAGES["malformed_json"], status=400)
     try:
-        # JSON may escape lone surrogates ("\ud800"), which are not text and no database stores.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise DomainError("malformed_json", *API_MESSAGES["malformed_json"], status=400) from None
-    return data
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise DomainError("json_too_deep", "JSON이 너무 깊게 중첩되어 있습니다.",
+                          f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", status=400) from None
+    if not isinstance(data, dict):
+        raise _malformed()
+    return checked_json(data)
 
 
 def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:

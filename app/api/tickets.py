@@ -1,14 +1,12 @@
 """/api/v1 tickets, messages, categories and attachment downloads."""
 from __future__ import annotations
 
-import json
-
 from flask import g, jsonify, request
 
 from app.api import bp
 from app.api.auth import token_required
 from app.api.decisions import decision_json
-from app.api.errors import api_error, int_arg, json_body
+from app.api.errors import api_error, int_arg, json_body, parse_json_text
 from app.api.serializers import category_json, message_json, ticket_json
 from app.domain.errors import DomainError
 from app.services import unit_of_work
@@ -151,7 +149,7 @@ def _claim(data: dict):
     for name in ("lines", "attestations"):
         if isinstance(data.get(name), str):  # multipart: JSON in a form field
             try:
-                data[name] = json.loads(data[name])
+                data[name] = parse_json_text(data[name])
             except ValueError:
                 raise DomainError("validation_failed", f"{name} 값이 올바른 JSON이 아닙니다.",
                                   f"{name} is not valid JSON.", status=422, fields={name: "invalid"}) from None

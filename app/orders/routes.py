@@ -1,6 +1,7 @@
 """내 주문: the customer's orders, what they asked about each, and cancellation/refund requests."""
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import flash, redirect, render_template, request, url_for
@@ -61,18 +62,26 @@ class _ClaimError(Exception):
         self.field, self.message, self.status = field, message, status
 
 
+_QUANTITY = re.compile(r"[0-9]{1,4}")
+
+
 def _posted(line: dict) -> str:
     return (request.form.get(f"qty-{line['line_id']}") or "0").strip()
+
+
+def _posted_quantity(line: dict) -> int | None:
+    """The chosen quantity as ASCII digits only ('²' and '٣' pass str.isdigit() but are no quantity)."""
+    text = _posted(line)
+    return int(text) if _QUANTITY.fullmatch(text) else None
 
 
 def _chosen_quantities(lines: list[dict]) -> dict[str, int]:
     """``qty-<line_id>`` of each line that still has units left (0 when absent)."""
     chosen: dict[str, int] = {}
     for line in lines:
-        try:
-            quantity = int(_posted(line))
-        except ValueError:
-            raise _ClaimError("lines", _("수량이 올바르지 않습니다.")) from None
+        quantity = _posted_quantity(line)
+        if quantity is None:
+            raise _ClaimError("lines", _("수량이 올바르지 않습니다."))
         if quantity < 0 or quantity > line["remaining"]:
             raise _ClaimError("lines", _("%(name)s: 신청할 수 있는 수량은 %(count)d개까지입니다.",
                                          name=line["name"], count=line["remaining"]))
@@ -123,7 +132,7 @@ def claim(number: str):
         full = kind == "cancel" or len(claimable) == 1
         chosen = {line["line_id"]: line["remaining"] if full else 0 for line in claimable}
     else:
-        chosen = {line["line_id"]: int(_posted(line)) if _posted(line).isdigit() else 0 for line in claimable}
+        chosen = {line["line_id"]: _posted_quantity(line) or 0 for line in claimable}
     decision = None
     errors: dict[str, str] = {}
     status = 200

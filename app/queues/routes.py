@@ -29,7 +29,7 @@ from app.services.workspace import (
     tags_by_ticket,
     views_for,
 )
-from app.web import SEOUL, locale_code, utcnow
+from app.web import SEOUL, locale_code, safe_next, utcnow
 
 PER_PAGE = 50
 
@@ -131,10 +131,7 @@ def availability():
     unit_of_work.commit()
     flash(_("지금 상담 가능으로 표시했습니다.") if current_user.available
           else _("자리 비움으로 표시했습니다. 새 문의가 자동 배정되지 않습니다."))
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        target = url_for("queues.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), url_for("queues.index")))
 
 
 @bp.post("/desk/take-next")

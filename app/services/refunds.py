@@ -94,8 +94,11 @@ def parse_claim(data: dict, *, kind: str) -> ClaimInput:
         if len({line_id for line_id, _ in lines}) != len(lines):
             fields["lines"] = "duplicate_line"
     reason = data.get("reason")
-    if reason not in {r.value for r in RequestReason}:
+    if not isinstance(reason, str) or reason not in {r.value for r in RequestReason}:
         fields["reason"] = "invalid"
+    reason_text = data.get("reason_text")
+    if reason_text is not None and not isinstance(reason_text, str):
+        fields["reason_text"] = "not_a_string"
     attestations = data.get("attestations") or {}
     if not isinstance(attestations, dict) or any(
             k not in ("packaging_intact", "opened_for_inspection_only", "unused") or v not in (True, False, None)
@@ -103,16 +106,18 @@ def parse_claim(data: dict, *, kind: str) -> ClaimInput:
         fields["attestations"] = "invalid"
     discovered = data.get("discovered_at")
     discovered_at = None
-    if discovered not in (None, ""):
+    if discovered is not None and discovered != "":
         try:
-            discovered_at = datetime.fromisoformat(str(discovered))
+            if not isinstance(discovered, str):
+                raise ValueError
+            discovered_at = datetime.fromisoformat(discovered)
             if discovered_at.tzinfo is None:
                 raise ValueError
         except ValueError:
             fields["discovered_at"] = "invalid"
     if fields:
         raise _invalid(fields, "취소/환불 신청 내용을 확인해 주세요.", "Please check the cancellation/refund request.")
-    return ClaimInput(kind=kind, lines=lines, reason=reason, reason_text=str(data.get("reason_text") or "")[:2000],
+    return ClaimInput(kind=kind, lines=lines, reason=reason, reason_text=(reason_text or "")[:2000],
                       attestations=attestations or {}, discovered_at=discovered_at)
 
 
@@ -442,16 +447,21 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
     received_at = None
     if received is not None:
         try:
-            received_at = datetime.fromisoformat(str(received))
+            if not isinstance(received, str):
+                raise ValueError
+            received_at = datetime.fromisoformat(received)
             if received_at.tzinfo is None or received_at > now:
                 raise ValueError
         except ValueError:
             fields["return_received_at"] = "invalid"
     inspection = data.get("return_inspection", req.return_inspection)
     if inspection is not None:
-        ok = isinstance(inspection, dict) and inspection.get("condition") in {c.value for c in InspectionCondition}
+        ok = (isinstance(inspection, dict) and isinstance(inspection.get("condition"), str)
+              and inspection["condition"] in {c.value for c in InspectionCondition}
+              and isinstance(inspection.get("inspected_at"), str)
+              and (inspection.get("note") is None or isinstance(inspection.get("note"), str)))
         try:
-            ok = ok and datetime.fromisoformat(str(inspection.get("inspected_at"))).tzinfo is not None
+            ok = ok and datetime.fromisoformat(inspection["inspected_at"]).tzinfo is not None
         except ValueError:
             ok = False
         if not ok:
@@ -476,7 +486,10 @@ def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict,
     from app.services.tickets import answer_with_decision
 
     try:
-        received_at = datetime.fromisoformat(str(data.get("return_received_at")))
+        raw = data.get("return_received_at")
+        if not isinstance(raw, str):
+            raise ValueError
+        received_at = datetime.fromisoformat(raw)
         if received_at.tzinfo is None or received_at > now or received_at < req.decided_at:
             raise ValueError
     except (TypeError, ValueError):

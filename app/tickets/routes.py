@@ -101,7 +101,10 @@ def _seen_message_id() -> int | None:
 def presence_ping(number: str):
     """The ticket page's poll: I am here (typing or not) — who else is, and the newest message id."""
     ticket = load_ticket_for(current_user, number)
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        abort(400)
     if not isinstance(data, dict):
         abort(400)
     now = utcnow()
