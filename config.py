@@ -84,6 +84,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     DEBUG = False
     TESTING = False
+    # Sent only by the production config (it runs behind TLS); see ProductionConfig.
+    HSTS_SECONDS = 0
 
 
 class TestingConfig(Config):
@@ -101,6 +103,8 @@ class ProductionConfig(Config):
     # Secure unless explicitly turned off (e.g. a benchmark over plain http on loopback).
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Strict-Transport-Security on every answer (two years); 0 turns it off (plain-http benchmarks).
+    HSTS_SECONDS = _int("HSTS_SECONDS", 63_072_000)
 
 
 CONFIGS = {"default": Config, "testing": TestingConfig, "production": ProductionConfig}

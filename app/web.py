@@ -10,6 +10,7 @@ from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app.domain.uploads import visible_text
 from app.services import unit_of_work
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -74,6 +75,10 @@ def register(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.endpoint and not request.endpoint.startswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
+        hsts = app.config.get("HSTS_SECONDS")
+        if hsts:
+            # Production runs behind TLS: browsers must never come back over plain http.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains")
         return response
 
     @app.teardown_request
@@ -101,6 +106,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["iso"] = lambda value: value.isoformat() if value else ""
     app.jinja_env.filters["seoul"] = seoul_time
     app.jinja_env.filters["krw"] = krw
+    # Names stored before bidi controls were stripped at upload still show as they are.
+    app.jinja_env.filters["visible"] = visible_text
 
 
 def _sla_badge_state(ticket) -> str | None:
@@ -144,7 +151,7 @@ def send_attachment(attachment, *, as_attachment: bool = True) -> Response:
 
     response = send_file(attachment_path(attachment), mimetype=attachment.content_type,
                          as_attachment=as_attachment,
-                         download_name=attachment.filename if as_attachment else None, max_age=0)
+                         download_name=visible_text(attachment.filename) if as_attachment else None, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

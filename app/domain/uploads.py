@@ -73,9 +73,23 @@ def _is_plain_text(data: bytes) -> bool:
     return _MARKUP.search(text) is None
 
 
+# Invisible format characters (Unicode category Cf): bidi overrides and isolates (U+202A–202E,
+# U+2066–2069) make "invoice\u202etxt.pdf" show as "invoicefdp.txt"; zero-width characters hide
+# text. The zero-width joiner stays: emoji sequences need it and it reorders nothing.
+_KEEP_FORMAT = frozenset({"\u200d"})
+
+
+def visible_text(text: str) -> str:
+    """``text`` without invisible format characters, so what is shown is what is there."""
+    return "".join(ch for ch in text if ch in _KEEP_FORMAT or unicodedata.category(ch) != "Cf")
+
+
 def check_filename(name: str) -> str:
-    """Return the display name for an upload, or refuse a name that tries to be a path."""
-    raw = (name or "").strip()
+    """Return the display name for an upload, or refuse a name that tries to be a path.
+
+    Bidi controls and other invisible characters are removed, so a name reads as it is.
+    """
+    raw = visible_text(unicodedata.normalize("NFC", name or "")).strip()
     if not raw:
         raise _error("invalid_filename", "파일 이름이 비어 있습니다.",
                      "The file has no name.", 422)
@@ -122,6 +136,75 @@ def check_upload(name: str, data: bytes, size: int, limits: UploadLimits) -> tup
             415,
         )
     return display, content_type
+
+
+# An animation is re-encoded whole only while width × height × frames stays within this budget;
+# beyond it only its first frame is kept (a 959-byte GIF can declare 40 frames of 2000×2000).
+ANIMATION_PIXEL_BUDGET = 16_000_000
+# More frames than any screenshot or short clip has: refused before anything is decoded.
+MAX_FRAMES = 300
+
+
+def animation_frames(data: bytes, content_type: str) -> int:
+    """How many frames a GIF or WebP declares, read from its block structure without decoding
+    a pixel (1 for anything else, or for a file too broken to walk: the decoder then refuses it)."""
+    if content_type == "image/gif":
+        return _gif_frames(data)
+    if content_type == "image/webp":
+        return _webp_frames(data)
+    return 1
+
+
+def _skip_sub_blocks(data: bytes, pos: int) -> int:
+    while pos < len(data):
+        size = data[pos]
+        pos += 1 + size
+        if size == 0:
+            break
+    return pos
+
+
+def _gif_frames(data: bytes) -> int:
+    if len(data) < 13:
+        return 1
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)  # after the global colour table
+    frames = 0
+    while pos < len(data):
+        block = data[pos]
+        if block == 0x2C:  # image descriptor: 9 bytes, a local colour table, LZW size, data sub-blocks
+            if pos + 10 > len(data):
+                break
+            local = data[pos + 9]
+            pos += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0) + 1
+            pos = _skip_sub_blocks(data, pos)
+            frames += 1
+        elif block == 0x21:  # extension: label, then sub-blocks
+            pos = _skip_sub_blocks(data, pos + 2)
+        else:  # 0x3B trailer, or garbage
+            break
+    return max(frames, 1)
+
+
+def _webp_frames(data: bytes) -> int:
+    frames, pos = 0, 12
+    while pos + 8 <= len(data):
+        kind, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        if kind == b"ANMF":
+            frames += 1
+        pos += 8 + size + (size & 1)
+    return max(frames, 1)
+
+
+def check_animation(name: str, width: int, height: int, frames: int) -> bool:
+    """Whether the whole animation may be re-encoded (False: keep the first frame only);
+    refuses a frame count no real upload has."""
+    if frames > MAX_FRAMES:
+        raise _error("too_many_frames",
+                     f"'{name[:80]}' 파일은 프레임이 너무 많습니다. "
+                     f"움직이는 이미지는 {MAX_FRAMES}프레임까지 올릴 수 있습니다.",
+                     f"'{name[:80]}' has too many frames. Animations may have at most {MAX_FRAMES} frames.", 413)
+    return width * height * frames <= ANIMATION_PIXEL_BUDGET
 
 
 def check_count(count: int, limits: UploadLimits) -> None:

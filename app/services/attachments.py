@@ -15,7 +15,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.domain import access
 from app.domain.errors import DomainError, NotFound
-from app.domain.uploads import IMAGE_TYPES, UploadLimits, check_count, check_upload
+from app.domain.uploads import (
+    IMAGE_TYPES,
+    UploadLimits,
+    animation_frames,
+    check_animation,
+    check_count,
+    check_upload,
+)
 from app.extensions import db
 from app.models import Attachment, Message, Ticket, User
 from app.services.unit_of_work import track_new_file
@@ -75,10 +82,13 @@ def reencode_image(data: bytes, content_type: str, filename: str) -> bytes:
             with Image.open(io.BytesIO(data)) as image:
                 if _PIL_FORMATS.get(content_type) != image.format:
                     raise _unreadable(filename)
-                animated = getattr(image, "is_animated", False)
+                # Frames counted from the file's structure before any is decoded: a frame bomb
+                # keeps its first frame only, and a frame count no upload has is refused.
+                frames = animation_frames(data, content_type)
+                whole = check_animation(filename, image.width, image.height, frames)
                 out = io.BytesIO()
                 # comment=b"": Pillow copies JPEG/GIF comments over otherwise, and they are metadata too.
-                if animated and content_type in ("image/gif", "image/webp"):
+                if frames > 1 and whole and content_type in ("image/gif", "image/webp"):
                     image.save(out, format=image.format, save_all=True, comment=b"")
                     return out.getvalue()
                 image.load()

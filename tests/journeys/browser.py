@@ -187,7 +187,7 @@ class Browser:
         db.session.expire_all()  # the request committed in its own session
         history = [r.request.path for r in response.history]
         final = response.request.url if response.request else url
-        return Page(self, final, response.status_code, response.get_data(as_text=True),
+        return Page(self, final, response.status_code, response.get_data().decode("utf-8", "replace"),
                     dict(response.headers), history)
 
     def get(self, url: str, query=None) -> Page:
