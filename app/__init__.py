@@ -30,8 +30,17 @@ def _secret_key(app: Flask) -> str:
 
 def select_locale() -> str:
     """The user's saved language, then a cookie, then the browser's; Korean by default."""
+    from sqlalchemy.exc import OperationalError
+
     languages = ("ko", "en")
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    try:
+        user_locale = getattr(current_user, "locale", None) if current_user else None
+    except OperationalError:
+        # The database is down: the page (an error page) is still rendered, for a visitor.
+        from app.errors import forget_user_for_this_request
+
+        forget_user_for_this_request()
+        user_locale = None
     if user_locale in languages:
         return user_locale
     cookie = request.cookies.get("lang")

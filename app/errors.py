@@ -50,11 +50,27 @@ def _message(status: int) -> tuple[str, str]:
     return code, (en if locale_code() == "en" else ko)
 
 
+def forget_user_for_this_request() -> None:
+    """Render the rest of this request as for a visitor, without touching the database."""
+    from flask import g
+    from flask_login import AnonymousUserMixin
+
+    g._login_user = AnonymousUserMixin()
+    g.database_down = True
+
+
 def render_error(status: int, code: str, message: str, fields: dict | None = None, **extra):
     if wants_json():
         return json_error(status, code, message, fields)
-    return render_template("errors/error.html", status=status, code=code, message=message,
-                           **extra), status
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return render_template("errors/error.html", status=status, code=code, message=message, **extra), status
+    except OperationalError:
+        # The page header reads the signed-in user; with the database gone, show it to a visitor.
+        forget_user_for_this_request()
+        code, message = _message(503)
+        return render_template("errors/error.html", status=503, code=code, message=message), 503
 
 
 def register(app: Flask) -> None:
@@ -98,7 +114,12 @@ def register_database_errors(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(exc: OperationalError):
-        unit_of_work.rollback()
+        try:
+            unit_of_work.rollback()
+        except OperationalError:
+            pass  # the connection is gone; the pool replaces it (pool_pre_ping) once the database is back
+        # The page must render without the database: nobody is loaded as signed in, nothing is counted.
+        forget_user_for_this_request()
         log.warning("database unavailable: %s", exc.__class__.__name__)
         code, message = _message(503)
         return render_error(503, code, message)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -92,7 +92,7 @@ def register(app: Flask) -> None:
 
         unread = 0
         # Emails are rendered by jobs, outside any request and without a user.
-        if has_request_context() and current_user.is_authenticated:
+        if has_request_context() and not g.get("database_down") and current_user.is_authenticated:
             unread = unread_count(current_user)
         return {"unread_notifications": unread, "locale_code": locale_code()}
 

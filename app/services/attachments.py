@@ -1,8 +1,10 @@
 """Uploads: validate by content, re-encode images, store under random names, serve with checks."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import logging
 import os
 import secrets
 import warnings
@@ -27,6 +29,7 @@ from app.extensions import db
 from app.models import Attachment, Message, Ticket, User
 from app.services.unit_of_work import track_new_file
 
+log = logging.getLogger(__name__)
 # Refuse decompression bombs well before they hurt a 2-core box.
 Image.MAX_IMAGE_PIXELS = 40_000_000
 _PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
@@ -139,8 +142,18 @@ def store_uploads(prepared: list[PreparedUpload], message: Message, uploader: Us
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, stored_name)
         track_new_file(path)
-        with open(path, "xb") as fh:
-            fh.write(upload.data)
+        try:
+            with open(path, "xb") as fh:
+                fh.write(upload.data)
+        except OSError as exc:
+            # Disk full (or read-only, or over quota): the request fails whole and its files are deleted.
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+                raise
+            log.error("upload storage unavailable: %s", exc.strerror)
+            raise DomainError("storage_unavailable",
+                              "지금은 파일을 저장할 수 없어 문의가 접수되지 않았습니다. 잠시 후 다시 시도해 주세요.",
+                              "Files cannot be stored right now. Your message was not sent. Please try again shortly.",
+                              status=503, fields={"files": "storage_unavailable"}) from None
         row = Attachment(
             message=message, ticket_id=message.ticket_id, uploader_id=uploader.id,
             filename=upload.filename, stored_name=stored_name, content_type=upload.content_type,
