@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
@@ -110,12 +110,25 @@ def _queues_for(role: str, slugs: list[str]) -> list[SupportQueue]:
 
 
 def _other_active_admins(target_id: int) -> int:
-    """Active admins besides ``target_id``, their rows locked (PostgreSQL) so two admins
-    deactivating each other at once cannot both succeed."""
-    return len(db.session.scalars(
-        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True), User.id != target_id)
-        .with_for_update()
-    ).all())
+    """Active admins besides ``target_id``.
+
+    Every active admin row is locked (PostgreSQL; the target's too, in id order), so two
+    admins deactivating each other at once queue up: the second re-reads after the
+    first commits, finds itself the last admin, and is refused. Locking only the
+    *other* rows would let each lock a different row and both succeed. SQLite has no
+    row locks and pysqlite reads outside a transaction until the first write, so there
+    the target row is touched first: that takes the database's one write lock and the
+    count below is read after any other admin's change has committed.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(User).where(User.id == target_id)
+                           .values(session_version=User.session_version)
+                           .execution_options(synchronize_session=False))
+    ids = db.session.scalars(
+        select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))
+        .order_by(User.id).with_for_update()
+    ).all()
+    return len([i for i in ids if i != target_id])
 
 
 def _release_tickets(user: User, actor: User, now: datetime, via: str) -> list[str]:
