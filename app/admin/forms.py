@@ -5,20 +5,32 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
 
+# Role and queue choices are filled by the view (translated role names, queue display names).
+
 
 class StaffForm(FlaskForm):
     email = EmailField(_l("이메일"))
     name = StringField(_l("이름"))
-    # SelectChoice, not tuples: tuple choices are deprecated in WTForms 3.3.
-    role = SelectField(_l("역할"), choices=[SelectChoice(r) for r in ("agent", "lead", "admin", "seller")])
+    role = SelectField(_l("역할"), choices=[], validate_choice=False)
     password = PasswordField(_l("초기 비밀번호 (8자 이상)"))
     queues = SelectMultipleField(_l("큐"), choices=[], validate_choice=False)
+
+
+class StaffEditForm(FlaskForm):
+    """A staff member's name, role and queues (the email is the sign-in name and stays)."""
+
+    name = StringField(_l("이름"))
+    role = SelectField(_l("역할"), choices=[], validate_choice=False)
+    queues = SelectMultipleField(_l("큐"), choices=[], validate_choice=False)
+
+
+class StaffActionForm(FlaskForm):
+    """Deactivate, reactivate, send a reset link: a button with its CSRF token."""
 
 
 class CategoryForm(FlaskForm):

@@ -36,3 +36,18 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("새 비밀번호 확인"), validators=[
         DataRequired(_l("새 비밀번호를 한 번 더 입력해 주세요.")),
         EqualTo("new_password", message=_l("비밀번호가 일치하지 않습니다."))])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("이메일"), validators=[
+        DataRequired(_l("이메일을 입력해 주세요.")),
+        Email(message=_l("이메일 주소가 올바르지 않습니다."), check_deliverability=False),
+        Length(max=254, message=_l("이메일 주소가 너무 깁니다."))])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(_l("새 비밀번호 (8자 이상)"), validators=[
+        DataRequired(_l("새 비밀번호를 입력해 주세요.")), Length(min=8, max=128, message=PASSWORD_LENGTH)])
+    confirm = PasswordField(_l("새 비밀번호 확인"), validators=[
+        DataRequired(_l("새 비밀번호를 한 번 더 입력해 주세요.")),
+        EqualTo("new_password", message=_l("비밀번호가 일치하지 않습니다."))])

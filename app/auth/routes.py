@@ -1,4 +1,4 @@
-"""Sign in, sign out, sign up, change password, choose language."""
+"""Sign in, sign out, sign up, change or reset the password, choose language."""
 from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import LoginForm, PasswordForm, SignupForm
+from app.auth.forms import ForgotPasswordForm, LoginForm, PasswordForm, ResetPasswordForm, SignupForm
 from app.domain.errors import DomainError
 from app.extensions import limiter
-from app.services import unit_of_work
+from app.services import password_reset, unit_of_work
 from app.services.users import authenticate, change_password, sign_up_customer
 from app.web import locale_code, safe_next, utcnow
 
@@ -79,7 +79,7 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            change_password(current_user, form.current_password.data, form.new_password.data, now=utcnow())
             unit_of_work.commit()
         except DomainError as exc:
             unit_of_work.rollback()
@@ -89,9 +89,53 @@ def password():
             # keep this session on the new version; pass the user, not the proxy (a proxy in
             # g._login_user would resolve to itself and recurse without end)
             login_user(current_user._get_current_object())
-            flash(_("비밀번호를 변경했습니다."))
+            flash(_("비밀번호를 변경했습니다. 다른 기기의 로그인은 해제되었고, API 토큰도 모두 폐기되었습니다."))
             return redirect(home_for(current_user))
     return render_template("auth/password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    """비밀번호 찾기: the same answer whether or not the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        password_reset.request_reset(form.email.data, utcnow())
+        unit_of_work.commit()
+        return render_template("auth/forgot_sent.html")
+    return render_template("auth/forgot.html", form=form), (400 if form.errors else 200)
+
+
+def _reset_invalid(exc: DomainError):
+    return render_template("auth/reset_invalid.html", message=exc.message(locale_code())), 400
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token: str):
+    """The link from the email: choose a new password, then be signed in afresh."""
+    try:
+        password_reset.user_for_token(token, utcnow())
+    except password_reset.ResetLinkInvalid as exc:
+        return _reset_invalid(exc)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = password_reset.reset_password(token, form.new_password.data, utcnow())
+            unit_of_work.commit()
+        except password_reset.ResetLinkInvalid as exc:
+            unit_of_work.rollback()
+            return _reset_invalid(exc)
+        except DomainError as exc:
+            unit_of_work.rollback()
+            form.new_password.errors.append(exc.message(locale_code()))
+        else:
+            logout_user()
+            session.clear()  # a fresh session: whoever was signed in here before is not any more
+            login_user(user)
+            flash(_("비밀번호를 재설정했습니다. 다른 기기의 로그인은 모두 해제되었고, API 토큰도 모두 폐기되었습니다."))
+            return redirect(home_for(user))
+    return render_template("auth/reset.html", form=form, token=token), (400 if form.errors else 200)
 
 
 @bp.post("/language")

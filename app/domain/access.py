@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from app.domain.roles import ALL_TICKETS_ROLES, REQUESTER_ROLES, STAFF_ROLES, Role
+from app.domain.errors import DomainError
+from app.domain.roles import ALL_TICKETS_ROLES, MANAGED_ROLES, REQUESTER_ROLES, STAFF_ROLES, Role
 
 
 class Actor(Protocol):
@@ -110,13 +111,77 @@ def can_see_order(actor: Actor, *, customer_id: int | None) -> bool:
     return actor.role == Role.CUSTOMER and customer_id == actor.id
 
 
-def can_be_assignee(*, role: str, queue_ids: frozenset[int], queue_id: int | None) -> bool:
-    """An assignee is staff; an agent must belong to the ticket's queue."""
-    if role in ALL_TICKETS_ROLES:
+def can_be_assignee(*, role: str, queue_ids: frozenset[int], queue_id: int | None, active: bool) -> bool:
+    """An assignee is active staff: leads anywhere; agents and admins only in queues they belong to.
+
+    Admins see every ticket, but an admin who does not work a queue is not offered
+    (nor auto-given) its tickets; a deactivated account is never an assignee.
+    """
+    if not active:
+        return False
+    if role == Role.LEAD:
         return True
-    return role == Role.AGENT and queue_id is not None and queue_id in queue_ids
+    return role in (Role.AGENT, Role.ADMIN) and queue_id is not None and queue_id in queue_ids
+
+
+def self_assign_scope(actor: Actor) -> TicketScope:
+    """The tickets ``actor`` may take for themself ("take next"): where they can be the assignee."""
+    if actor.role == Role.LEAD:
+        return TicketScope(ScopeKind.ALL)
+    if actor.role in (Role.AGENT, Role.ADMIN):
+        return TicketScope(ScopeKind.QUEUES, queue_ids=frozenset(actor.queue_ids))
+    return TicketScope(ScopeKind.NONE)
 
 
 def can_administer(actor: Actor) -> bool:
     """Users, categories, queues and settings are for admins only."""
     return actor.role == Role.ADMIN
+
+
+# ---------------------------------------------------------------- accounts
+
+def can_sign_in(*, role: str, active: bool) -> bool:
+    """People with an active account sign in; integrations only ever use their token."""
+    return active and role != Role.INTEGRATION
+
+
+def can_reset_password(*, role: str, active: bool) -> bool:
+    """A reset email goes only to an account that could sign in with the new password."""
+    return can_sign_in(role=role, active=active)
+
+
+def can_manage_staff(actor: Actor) -> bool:
+    """Adding, editing, deactivating staff and sending them a reset link: admins only."""
+    return actor.role == Role.ADMIN
+
+
+def is_managed_role(role: str) -> bool:
+    """The roles the staff page shows and may give (agent, lead, admin, seller)."""
+    return role in MANAGED_ROLES
+
+
+def can_belong_to_queues(role: str) -> bool:
+    """Only staff work queues; a seller files inquiries instead."""
+    return role in STAFF_ROLES
+
+
+def check_staff_change(*, actor_id: int, target_id: int, target_role: str, target_active: bool,
+                       new_role: str, new_active: bool, other_active_admins: int) -> None:
+    """Refuse a change that would lock the desk out of its own administration.
+
+    An admin may not deactivate themself or give up their own admin role (they would
+    lose the page mid-way), and the last active admin may not be deactivated or demoted.
+    """
+    if actor_id == target_id and not new_active:
+        raise DomainError("cannot_deactivate_self", "자기 계정은 비활성화할 수 없습니다.",
+                          "You cannot deactivate your own account.", status=409, fields={"active": "self"})
+    if actor_id == target_id and target_role == Role.ADMIN and new_role != Role.ADMIN:
+        raise DomainError("cannot_demote_self",
+                          "자기 계정의 관리자 역할은 바꿀 수 없습니다. 다른 관리자에게 요청해 주세요.",
+                          "You cannot take the admin role from your own account; ask another admin.",
+                          status=409, fields={"role": "self"})
+    losing_admin = target_role == Role.ADMIN and target_active and (new_role != Role.ADMIN or not new_active)
+    if losing_admin and other_active_admins < 1:
+        raise DomainError("last_admin", "활성 관리자가 한 명은 있어야 합니다. 다른 관리자를 먼저 지정해 주세요.",
+                          "There must be at least one active admin; make someone else an admin first.",
+                          status=409, fields={"role" if new_active else "active": "last_admin"})

@@ -15,6 +15,8 @@ STAFF_ROLES = frozenset({Role.AGENT, Role.LEAD, Role.ADMIN})
 REQUESTER_ROLES = frozenset({Role.CUSTOMER, Role.SELLER})
 # Leads and admins see every ticket; agents only those of their queues.
 ALL_TICKETS_ROLES = frozenset({Role.LEAD, Role.ADMIN})
+# The accounts an admin manages on the staff page (customers sign up; integrations come from the CLI).
+MANAGED_ROLES = (Role.AGENT, Role.LEAD, Role.ADMIN, Role.SELLER)
 
 
 class Priority(StrEnum):

@@ -1,4 +1,4 @@
-"""The ticket's audit trail: who changed what, when."""
+"""The audit trail of tickets and staff accounts: who changed what, when."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,11 +11,16 @@ from app.models.types import UTCDateTime
 
 
 class AuditEvent(db.Model):
+    """One change: to a ticket (``ticket_id``) or to an account (``subject_user_id``, staff changes)."""
+
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),
+                      Index("ix_audit_events_subject_user_id_id", "subject_user_id", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    # The account an account event is about (created, edited, deactivated, password reset …).
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # created, message, note, status, priority, assignee, queue …
     action: Mapped[str] = mapped_column(String(40))
@@ -24,4 +29,4 @@ class AuditEvent(db.Model):
     detail: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    actor = relationship("User", lazy="joined")
+    actor = relationship("User", lazy="joined", foreign_keys=[actor_id])

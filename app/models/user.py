@@ -27,9 +27,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # An agent who is away gets no new tickets by auto-assignment.
     available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    # Bumped on password change so old sessions stop working.
+    # Bumped on password change, reset and deactivation so old sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When an admin deactivated the account (None while active); the history stays.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last reset email: at most one per account every couple of minutes (no mail-bombing).
+    password_reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     queues = relationship("SupportQueue", secondary="queue_members", back_populates="members",
                           lazy="select")

@@ -38,7 +38,11 @@ _UNRESOLVED = [s.value for s in UNRESOLVED]
 
 
 def candidates(queue_id: int) -> list[User]:
-    """The queue's agents who may get new tickets now (active, available), by user id."""
+    """The queue's agents who may get new tickets now (active, available), by user id.
+
+    A deactivated agent keeps their queue memberships (for a reactivation) but never
+    takes part: ``User.active`` is part of the query.
+    """
     return list(db.session.scalars(
         select(User).join(queue_members, queue_members.c.user_id == User.id)
         .where(queue_members.c.queue_id == queue_id, User.role == Role.AGENT,
@@ -139,12 +143,15 @@ def set_available(user: User, available: bool) -> None:
 def take_next(agent: User, now: datetime) -> Ticket | None:
     """Give ``agent`` the unassigned, unresolved ticket of their queues nearest to breach.
 
+    A lead takes from every queue; agents and admins from the queues they belong to.
+
     Order: SLA due time ascending (none last), then oldest. Each candidate is claimed
     with a conditional UPDATE, so two agents pressing at once never get the same one.
     """
     me = agent.actor()
-    scope = access.ticket_scope(me)
-    if not access.is_staff(me):
+    # Only where they may be the assignee (an admin: the queues they work), and only while active.
+    scope = access.self_assign_scope(me)
+    if not access.is_staff(me) or not agent.active:
         return None
     stmt = select(Ticket.id).where(Ticket.assignee_id.is_(None), Ticket.status.in_(_UNRESOLVED))
     if scope.kind == access.ScopeKind.QUEUES:

@@ -56,6 +56,7 @@ SUBJECTS = {
     "sla_breach": lambda d: _("[Munui SLA] 기한 초과: %(number)s", number=d["ticket_number"]),
     "refund_approved": lambda d: _("[Munui] 취소/환불이 승인되었습니다 (%(number)s)", number=d["ticket_number"]),
     "refund_denied": lambda d: _("[Munui] 취소/환불 신청 결과 안내 (%(number)s)", number=d["ticket_number"]),
+    "password_reset": lambda d: _("[Munui] 비밀번호 재설정 안내"),
 }
 METRIC_NAMES = {
     "first_response": lambda: _("첫 응답"),
@@ -65,12 +66,20 @@ METRIC_NAMES = {
 
 
 def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str, data: dict,
-            staff: bool = False) -> Email:
-    """Render ``email/<template>.txt|.html`` in the recipient's language."""
+            staff: bool = False, link: str | None = None) -> Email:
+    """Render ``email/<template>.txt|.html`` in the recipient's language.
+
+    The email's button goes to ``link`` when given (a password-reset link, built by the
+    job and never stored), else to the ticket the data names.
+    """
     if template not in SUBJECTS:
         raise LookupError(f"no email template {template!r}")
+    if link is None:
+        if "ticket_number" not in data:
+            raise LookupError(f"the {template!r} email needs a link or a ticket number")
+        link = ticket_link(data["ticket_number"], staff=staff)
     with force_locale(locale if locale in ("ko", "en") else "ko"):
-        context = {"data": data, "name": to_name, "link": ticket_link(data["ticket_number"], staff=staff),
+        context = {"data": data, "name": to_name, "link": link,
                    "expected_answer": _expected_answer(data, locale),
                    "metric": str(METRIC_NAMES[data["metric"]]()) if data.get("metric") in METRIC_NAMES else "",
                    "due_local": _seoul(data.get("due_at")),

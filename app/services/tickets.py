@@ -367,7 +367,7 @@ def answer_with_decision(actor: User, ticket: Ticket, *, body: str, status: Stat
 def hold(actor: User, ticket: Ticket, now: datetime) -> None:
     """Assign the ticket to ``actor`` when they may hold it (an agent of its queue, a lead …)."""
     if ticket.assignee_id != actor.id and access.can_be_assignee(
-            role=actor.role, queue_ids=actor.queue_ids, queue_id=ticket.queue_id):
+            role=actor.role, queue_ids=actor.queue_ids, queue_id=ticket.queue_id, active=actor.active):
         _assign(ticket, actor, actor, now)
 
 
@@ -395,7 +395,8 @@ def move_to_queue(ticket: Ticket, actor: User | None, queue: SupportQueue, now: 
     ticket.updated_at = now
     record_event(ticket, actor, "queue", now, old=old, new=queue.slug, detail={"via": via})
     if ticket.assignee is not None and not access.can_be_assignee(
-            role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids, queue_id=queue.id):
+            role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids, queue_id=queue.id,
+            active=ticket.assignee.active):
         _assign(ticket, actor, None, now)
 
 
@@ -443,8 +444,9 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
                 assignee = db.session.get(User, int(assignee_id))
             except (TypeError, ValueError):
                 assignee = None
-            if assignee is None or not assignee.active or not access.can_be_assignee(
-                    role=assignee.role, queue_ids=assignee.queue_ids, queue_id=ticket.queue_id):
+            if assignee is None or not access.can_be_assignee(
+                    role=assignee.role, queue_ids=assignee.queue_ids, queue_id=ticket.queue_id,
+                    active=assignee.active):
                 raise _invalid({"assignee_id": "not_assignable"},
                                "이 큐의 상담원에게만 배정할 수 있습니다.",
                                "The ticket can only be assigned to an agent of its queue.")
@@ -474,13 +476,13 @@ def _assign(ticket: Ticket, actor: User, assignee: User | None, now: datetime) -
 
 
 def assignable_agents(ticket: Ticket) -> list[User]:
-    """Staff who may take this ticket: its queue's agents, then leads and admins."""
+    """Active staff who may take this ticket: its queue's agents and admins, and every lead."""
     rows = db.session.scalars(
         select(User).where(User.active.is_(True), User.role.in_(["agent", "lead", "admin"]))
         .order_by(User.role, User.name)
     )
     return [u for u in rows if access.can_be_assignee(role=u.role, queue_ids=u.queue_ids,
-                                                      queue_id=ticket.queue_id)]
+                                                      queue_id=ticket.queue_id, active=u.active)]
 
 
 def close_solved_tickets(now: datetime, *, days: int, limit: int = 1000) -> int:

@@ -1,4 +1,9 @@
-"""Accounts: sign-up, staff creation, passwords and API tokens."""
+"""Accounts: sign-up, staff creation, passwords and API tokens.
+
+Who may sign in is ``access.can_sign_in`` (active, not an integration), asked at the
+password check, by the session loader on every request and — through ``active`` —
+by the token check, so a deactivated account is shut out everywhere at once.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -6,9 +11,10 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.domain import access
 from app.domain.errors import DomainError
 from app.domain.roles import Membership, Role
 from app.extensions import db
@@ -91,20 +97,29 @@ def authenticate(email: str, password: str) -> User | None:
     if len(password or "") > PASSWORD_MAX:
         return None
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active or user.role == Role.INTEGRATION:
+    if user is None or not access.can_sign_in(role=user.role, active=user.active):
         _spend_password_check(password or "")
         return None
     return user if user.check_password(password or "") else None
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change a password after checking the current one; other sessions are signed out."""
+def change_password(user: User, current: str, new: str, *, now: datetime) -> int:
+    """Change a password after checking the current one.
+
+    Other sessions are signed out and the account's API tokens revoked (a password
+    is changed because it may be known to someone else); returns how many tokens went.
+    """
+    from app.services.audit import record_account_event
+
     if not user.check_password(current or ""):
         raise _invalid("current_password", "wrong", "현재 비밀번호가 맞지 않습니다.",
                        "The current password is wrong.")
     check_password_rules(new)
     user.set_password(new)
     user.session_version += 1
+    revoked = revoke_tokens(user)
+    record_account_event(user, user, "password_changed", now, detail={"tokens_revoked": revoked})
+    return revoked
 
 
 def load_user_for_session(session_id: str) -> User | None:
@@ -114,7 +129,10 @@ def load_user_for_session(session_id: str) -> User | None:
     except (ValueError, AttributeError):
         return None
     user = db.session.get(User, user_id)
-    if user is None or user.session_version != version or user.role == Role.INTEGRATION:
+    # A deactivated account's sessions end on their next request (Flask-Login itself
+    # would keep an inactive user signed in).
+    if user is None or user.session_version != version or not access.can_sign_in(
+            role=user.role, active=user.active):
         return None
     return user
 
@@ -131,6 +149,13 @@ def issue_token(user: User, *, name: str, now: datetime, hours: int | None) -> t
     db.session.add(row)
     db.session.flush()
     return token, row
+
+
+def revoke_tokens(user: User) -> int:
+    """Delete every API token of ``user`` (deactivation, password change or reset); how many."""
+    result = db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)
+                                .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def user_for_token(token: str, now: datetime) -> User | None:

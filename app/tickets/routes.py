@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.claim_pages import decision_view, line_names, request_lines
+from app.domain import access
 from app.domain.errors import DomainError
 from app.domain.roles import Priority
 from app.domain.ticket_flow import AGENT_SETTABLE
@@ -78,6 +79,8 @@ def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, c
         claim=claim or _claim(ticket), canned=canned or picker(ticket),
         conflict=conflict, seen_message_id=seen_message_id,
         viewers=presence.others(current_user, ticket, utcnow()),
+        can_take=access.can_be_assignee(role=current_user.role, queue_ids=current_user.queue_ids,
+                                        queue_id=ticket.queue_id, active=current_user.active),
     ), status
 
 
@@ -214,9 +217,16 @@ def decision(number: str):
 def assign_me(number: str):
     ticket = load_ticket_for(current_user, number)
     if ConfirmForm().validate_on_submit():
-        update_ticket(current_user, ticket, assignee_id=current_user.id, now=utcnow())
-        unit_of_work.commit()
-        flash(_("나에게 배정했습니다."))
+        try:
+            update_ticket(current_user, ticket, assignee_id=current_user.id, now=utcnow())
+            unit_of_work.commit()
+        except DomainError as exc:   # e.g. an admin who does not work the ticket's queue
+            unit_of_work.rollback()
+            if exc.status in (403, 404):
+                raise
+            flash(exc.message(locale_code()))
+        else:
+            flash(_("나에게 배정했습니다."))
     return redirect(url_for("tickets.show", number=number))
 
 

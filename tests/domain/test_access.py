@@ -139,13 +139,78 @@ def test_order_visibility(name, own, other, unlinked):
     ("agent", frozenset({ORDERS_Q}), None, False),
     ("lead", frozenset(), ORDERS_Q, True),
     ("lead", frozenset(), None, True),
-    ("admin", frozenset(), ORDERS_Q, True),
+    # Admins see every ticket but are offered only those of queues they work.
+    ("admin", frozenset(), ORDERS_Q, False),
+    ("admin", frozenset({OTHER_Q}), ORDERS_Q, False),
+    ("admin", frozenset({ORDERS_Q}), ORDERS_Q, True),
     ("customer", frozenset({ORDERS_Q}), ORDERS_Q, False),
     ("seller", frozenset({ORDERS_Q}), ORDERS_Q, False),
     ("integration", frozenset({ORDERS_Q}), ORDERS_Q, False),
 ])
 def test_can_be_assignee(role, queue_ids, queue_id, expected):
-    assert access.can_be_assignee(role=role, queue_ids=queue_ids, queue_id=queue_id) is expected
+    assert access.can_be_assignee(role=role, queue_ids=queue_ids, queue_id=queue_id, active=True) is expected
+
+
+@pytest.mark.parametrize("role", ["agent", "lead", "admin"])
+def test_a_deactivated_account_is_never_an_assignee(role):
+    assert not access.can_be_assignee(role=role, queue_ids=frozenset({ORDERS_Q}), queue_id=ORDERS_Q,
+                                      active=False)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("agent_in_queue", TicketScope(ScopeKind.QUEUES, queue_ids=frozenset({ORDERS_Q}))),
+    ("lead", TicketScope(ScopeKind.ALL)),
+    ("admin", TicketScope(ScopeKind.QUEUES, queue_ids=frozenset())),
+    ("customer", TicketScope(ScopeKind.NONE)),
+    ("integration", TicketScope(ScopeKind.NONE)),
+])
+def test_take_next_takes_only_where_one_may_be_assignee(name, expected):
+    assert access.self_assign_scope(ACTORS[name]) == expected
+
+
+# ---------------------------------------------------------------- accounts
+
+@pytest.mark.parametrize(("role", "active", "expected"), [
+    ("customer", True, True), ("agent", True, True), ("admin", True, True),
+    ("agent", False, False), ("customer", False, False), ("integration", True, False),
+])
+def test_who_signs_in_and_may_reset_a_password(role, active, expected):
+    assert access.can_sign_in(role=role, active=active) is expected
+    assert access.can_reset_password(role=role, active=active) is expected
+
+
+def test_only_admins_manage_staff():
+    assert [n for n, a in ACTORS.items() if access.can_manage_staff(a)] == ["admin"]
+    assert [r for r in ("customer", "seller", "agent", "lead", "admin", "integration")
+            if access.is_managed_role(r)] == ["seller", "agent", "lead", "admin"]
+    assert not access.can_belong_to_queues("seller") and access.can_belong_to_queues("agent")
+
+
+def _change(**overrides):
+    values = dict(actor_id=1, target_id=2, target_role="agent", target_active=True, new_role="agent",
+                  new_active=False, other_active_admins=0)
+    access.check_staff_change(**{**values, **overrides})
+
+
+def test_staff_changes_that_would_lock_the_desk_out_are_refused():
+    from app.domain.errors import DomainError
+
+    _change()  # deactivating an agent is fine, admins or not
+    _change(target_role="admin", other_active_admins=1)  # another admin remains
+    _change(actor_id=2, target_role="admin", new_role="admin", new_active=True)  # saving oneself unchanged
+    refusals = {
+        "cannot_deactivate_self": dict(actor_id=2, other_active_admins=3),
+        "cannot_demote_self": dict(actor_id=2, target_role="admin", new_role="lead", new_active=True,
+                                   other_active_admins=3),
+        "last_admin": dict(target_role="admin"),
+    }
+    for code, overrides in refusals.items():
+        with pytest.raises(DomainError) as caught:
+            _change(**overrides)
+        assert caught.value.code == code
+    with pytest.raises(DomainError) as caught:
+        _change(target_role="admin", new_role="agent", new_active=True)
+    assert caught.value.code == "last_admin" and caught.value.fields == {"role": "last_admin"}
 
 
 # ---------------------------------------------------------------- scope as a query filter

@@ -154,6 +154,17 @@ def test_deactivated_user_cannot_sign_in(app, now):
     assert authenticate("kim@example.com", PASSWORD) is None
 
 
+def test_a_session_of_a_deactivated_user_is_refused_even_with_the_current_version(app, now):
+    """Flask-Login would keep an inactive user signed in; the loader refuses them itself."""
+    user = create_user("kim@example.com", role="agent", password=PASSWORD, now=now)
+    unit_of_work.commit()
+    session_id = user.get_id()
+    assert load_user_for_session(session_id) == user
+    user.active = False
+    unit_of_work.commit()
+    assert load_user_for_session(session_id) is None
+
+
 def test_integration_accounts_cannot_sign_in_with_a_password(app, now):
     _token, user = create_integration("Shop", now)
     user.set_password(PASSWORD)
@@ -168,7 +179,7 @@ def test_change_password_ends_old_sessions(app, now):
     old_session = user.get_id()
     assert load_user_for_session(old_session) == user
 
-    change_password(user, PASSWORD, "new-password-99")
+    change_password(user, PASSWORD, "new-password-99", now=now)
     unit_of_work.commit()
 
     assert load_user_for_session(old_session) is None
@@ -178,11 +189,23 @@ def test_change_password_ends_old_sessions(app, now):
     assert authenticate("kim@example.com", PASSWORD) is None
 
 
+def test_change_password_revokes_the_accounts_api_tokens(app, now):
+    user = create_user("kim@example.com", role="agent", password=PASSWORD, now=now)
+    other = make_user("agent")
+    token, _row = issue_token(user, name="cli", now=now, hours=1)
+    kept, _row = issue_token(other, name="cli", now=now, hours=1)
+    unit_of_work.commit()
+    assert change_password(user, PASSWORD, "new-password-99", now=now) == 1
+    unit_of_work.commit()
+    assert user_for_token(token, now) is None
+    assert user_for_token(kept, now) == other   # only this account's tokens
+
+
 def test_change_password_needs_the_current_one(app, now):
     user = create_user("kim@example.com", role="customer", password=PASSWORD, now=now)
     unit_of_work.commit()
     session_id = user.get_id()
-    error = refused(change_password, user, "wrong-password", "new-password-99")
+    error = refused(change_password, user, "wrong-password", "new-password-99", now=now)
     assert error.fields == {"current_password": "wrong"}
     assert load_user_for_session(session_id) == user
     assert authenticate("kim@example.com", PASSWORD) == user
@@ -191,7 +214,7 @@ def test_change_password_needs_the_current_one(app, now):
 def test_change_password_checks_the_new_one(app, now):
     user = create_user("kim@example.com", role="customer", password=PASSWORD, now=now)
     unit_of_work.commit()
-    error = refused(change_password, user, PASSWORD, "short")
+    error = refused(change_password, user, PASSWORD, "short", now=now)
     assert error.fields == {"password": "too_short"}
     assert authenticate("kim@example.com", PASSWORD) == user
 

@@ -5,7 +5,9 @@ an agent of that queue answers with an internal note that carries its own file. 
 other role then tries every route on those objects. Someone else's ticket, order,
 attachment or notification is 404 (never 403, which would confirm it exists), a role
 that may not use a page gets 403, an anonymous visitor is sent to /login, and a refused
-POST changes nothing.
+POST changes nothing. The staff pages act on a staff member (정직원) and a deactivated
+leaver (퇴사자); a customer's account is not found there. 비밀번호 찾기 and the reset
+link are open to everyone (anyone holding the link may use it).
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.extensions import db
-from app.models import Attachment, AuditEvent, Category, Message, Notification, Ticket, User
-from app.services import unit_of_work
+from app.models import Attachment, AuditEvent, Category, Message, Notification, OutboxEvent, Ticket, User
+from app.services import password_reset, unit_of_work
 from app.services.tickets import add_message
 from tests.factories import make_order, make_ticket, make_user, png_bytes, sign_in, upload
 
@@ -50,6 +52,12 @@ NOTE_ATTACHMENT = {**ATTACHMENT, "owner": 404}
 ADMIN_PAGE = _expect(owner=403, other_customer=403, seller=403, agent=403, agent_other_queue=403, lead=403,
                      admin=OK)
 ADMIN_ACTION = {**ADMIN_PAGE, "admin": DONE}
+# An account the staff page does not manage (a customer) is not found there, even by an admin.
+ADMIN_NOT_STAFF = {**ADMIN_PAGE, "admin": 404}
+EVERYONE = _expect(anonymous=OK, owner=OK, other_customer=OK, seller=OK, agent=OK, agent_other_queue=OK,
+                   lead=OK, admin=OK)
+EVERYONE_DONE = {k: DONE for k in EVERYONE}
+NEW_PASSWORD = "matrix-reset-pass-1"
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,21 @@ ROUTES = (
     Route("admin_category", "POST", "/admin/categories/product", ADMIN_ACTION,
           {"product-name_ko": "상품 문의(변경)", "product-name_en": "Product (renamed)", "product-queue": "general",
            "product-active": "y"}),
+    Route("admin_staff", "GET", "/admin/users/{staff}", ADMIN_PAGE),
+    Route("admin_customer_account", "GET", "/admin/users/{owner_id}", ADMIN_NOT_STAFF),
+    Route("admin_edit_user", "POST", "/admin/users/{staff}", ADMIN_ACTION,
+          {"name": "정직원(변경)", "role": "lead", "queues": "orders"}),
+    Route("admin_edit_customer", "POST", "/admin/users/{owner_id}", ADMIN_NOT_STAFF,
+          {"name": "바꾼 고객", "role": "admin"}),
+    Route("admin_deactivate", "POST", "/admin/users/{staff}/deactivate", ADMIN_ACTION, {}),
+    Route("admin_reactivate", "POST", "/admin/users/{leaver}/reactivate", ADMIN_ACTION, {}),
+    Route("admin_password_reset", "POST", "/admin/users/{staff}/password-reset", ADMIN_ACTION, {}),
+    Route("forgot_password", "GET", "/password/forgot", EVERYONE),
+    # An address with no account: the same answer, and nothing written.
+    Route("forgot_password_send", "POST", "/password/forgot", EVERYONE, {"email": "nobody@test.munui.kr"}),
+    Route("reset_password", "GET", "/password/reset/{reset_token}", EVERYONE),
+    Route("reset_password_set", "POST", "/password/reset/{reset_token}", EVERYONE_DONE,
+          {"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
     Route("notification_open", "POST", "/notifications/{notification}/open",
           _expect(owner=DONE, other_customer=404, seller=404, agent=404, agent_other_queue=404, lead=404,
                   admin=404), {}),
@@ -104,9 +127,14 @@ class World:
     notification_id: int
 
     def url(self, template: str) -> str:
+        # A fresh reset link for each person (the previous one dies when it is used).
+        token = password_reset.token_for(self.users["staff"], datetime.now(UTC)) \
+            if "{reset_token}" in template else ""
         return template.format(ticket=self.ticket.number, order=self.order_number,
                                attachment=self.attachment_id, note_attachment=self.note_attachment_id,
-                               notification=self.notification_id)
+                               notification=self.notification_id, staff=self.users["staff"].id,
+                               leaver=self.users["leaver"].id, owner_id=self.users["owner"].id,
+                               reset_token=token)
 
 
 def _world() -> World:
@@ -119,8 +147,13 @@ def _world() -> World:
         "agent": make_user("agent", name="김상담", queues=["orders"], commit=False),
         "agent_other_queue": make_user("agent", name="박일반", queues=["general"], commit=False),
         "lead": make_user("lead", name="팀장", commit=False),
-        "admin": make_user("admin", name="관리자", commit=False),
+        # The admin works the orders queue, so may take its tickets (admins outside a queue may not).
+        "admin": make_user("admin", name="관리자", queues=["orders"], commit=False),
+        # Not signed in as: the accounts the staff pages act on.
+        "staff": make_user("agent", name="정직원", queues=["orders"], commit=False),
+        "leaver": make_user("agent", name="퇴사자", queues=["orders"], commit=False),
     }
+    users["leaver"].active = False
     order = make_order(owner, commit=False)
     ticket = make_ticket(owner, category="delivery", order=order, subject=SECRET_SUBJECT,
                          files=[upload(png_bytes(), "screenshot.png")], now=now, commit=False)
@@ -135,7 +168,7 @@ def _world() -> World:
 
 
 def _snapshot(ticket_id: int) -> dict:
-    """Everything a refused request could have changed (one query)."""
+    """Everything a refused request could have changed (two queries)."""
     db.session.expire_all()
     count = lambda model: db.select(db.func.count()).select_from(model).scalar_subquery()  # noqa: E731
     row = db.session.execute(db.select(
@@ -146,9 +179,19 @@ def _snapshot(ticket_id: int) -> dict:
         db.select(Ticket.queue_id).where(Ticket.id == ticket_id).scalar_subquery(),
         db.select(Category.name_ko).where(Category.code == "product").scalar_subquery(),
         db.select(db.func.count(Notification.id)).where(Notification.read_at.is_(None)).scalar_subquery(),
+        count(OutboxEvent),
     )).one()
-    return dict(zip(("messages", "attachments", "events", "users", "status", "priority", "assignee", "queue",
-                     "category", "unread"), row, strict=True))
+    snapshot = dict(zip(("messages", "attachments", "events", "users", "status", "priority", "assignee", "queue",
+                         "category", "unread", "outbox"), row, strict=True))
+    # Every account as the staff pages could change it: name, role, active, session version.
+    snapshot["accounts"] = {user_id: rest for user_id, *rest in db.session.execute(
+        db.select(User.id, User.name, User.role, User.active, User.session_version)).all()}
+    return snapshot
+
+
+def _account(snapshot: dict, name: str) -> tuple:
+    """(name, role, active, session_version) of the account called ``name``."""
+    return next(tuple(a) for a in snapshot["accounts"].values() if a[0] == name)
 
 
 # Each staff role that may change the ticket sets its own values, so every success is visible.
@@ -180,6 +223,18 @@ def _check_done(route: Route, before: dict, after: dict, user_id: int, role: str
         assert after["category"] == "상품 문의(변경)"
     elif route.name == "notification_open":
         assert after["unread"] == before["unread"] - 1
+    elif route.name == "admin_edit_user":
+        assert _account(after, "정직원(변경)")[1] == "lead"
+    elif route.name == "admin_deactivate":
+        _name, _role, active, version = _account(after, "정직원")
+        assert not active and version == _account(before, "정직원")[3] + 1
+    elif route.name == "admin_reactivate":
+        assert _account(after, "퇴사자")[2] is True
+    elif route.name == "admin_password_reset":
+        assert after["outbox"] == before["outbox"] + 1
+    elif route.name == "reset_password_set":
+        # the staff member's password changed: their sessions ended
+        assert _account(after, "정직원")[3] == _account(before, "정직원")[3] + 1
 
 
 def _check_shown(route: Route, role: str, world: World, body: str) -> None:
@@ -197,6 +252,13 @@ def _check_shown(route: Route, role: str, world: World, body: str) -> None:
         assert (SECRET_SUBJECT in body) == (role != "agent_other_queue"), "tickets of the order"
     elif route.name == "admin":
         assert "김상담" in body and "product" in body   # staff accounts and category routing
+    elif route.name == "admin_staff":
+        assert "정직원" in body and "계정 비활성화" in body
+    elif route.name in ("forgot_password", "forgot_password_send"):
+        assert "비밀번호 찾기" in body
+        assert ("입력하신 주소로 가입된 계정이 있으면" in body) == (route.method == "POST")
+    elif route.name == "reset_password":
+        assert "새 비밀번호" in body
 
 
 def _check_cell(route: Route, role: str, world: World, browser, token: str | None) -> None:

@@ -79,6 +79,11 @@ CSRF_FORMS = {
     "admin_category": ("/admin/categories/product", "admin",
                        {"product-name_ko": "위조", "product-name_en": "Forged", "product-queue": "general",
                         "product-active": "y"}),
+    "admin_edit_staff": ("/admin/users/{agent}", "admin", {"name": "위조", "role": "admin"}),
+    "admin_deactivate": ("/admin/users/{agent}/deactivate", "admin", {}),
+    "admin_password_reset": ("/admin/users/{agent}/password-reset", "admin", {}),
+    # A forged request would mail a reset link to the victim's address.
+    "forgot_password": ("/password/forgot", None, {"email": "customer@test.munui.kr"}),
 }
 
 
@@ -87,7 +92,8 @@ CSRF_FORMS = {
 def test_post_without_a_valid_csrf_token_is_refused(app, web_app, make_client, form, token):
     world = _world()
     url, who, data = CSRF_FORMS[form]
-    url = url.format(ticket=world["ticket"].number, notification=world["notification"].id)
+    url = url.format(ticket=world["ticket"].number, notification=world["notification"].id,
+                     agent=world["agent"].id)
     victim = make_client()
     if who:
         sign_in(victim, world[who])
