@@ -19,7 +19,9 @@ from aiosmtpd.controller import Controller
 from app.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# A database of the machine's Redis per test run (by process id), so two runs at once — the SQLite
+# and PostgreSQL suites, or two checkouts — never flush each other's queues.
+SHARED_REDIS = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{2 + os.getpid() % 14}")
 
 
 def free_port() -> int:
