@@ -6,6 +6,7 @@ recovery without a restart, and the database, the files on disk and the outbox a
 """
 from __future__ import annotations
 
+import gc
 import io
 import os
 import subprocess
@@ -73,13 +74,18 @@ def desk_behind_proxy(tmp_path):
         upgrade()
         ensure_default_catalogue()
         unit_of_work.commit()
-        yield app, create_app(TestingConfig, SECRET_KEY=app.config["SECRET_KEY"], **settings), proxy
+        served = create_app(TestingConfig, SECRET_KEY=app.config["SECRET_KEY"], **settings)
+        yield app, served, proxy
         proxy.cut()
         try:
             db.session.remove()
         except Exception:  # noqa: BLE001 - the connection is cut on purpose
             pass
         db.engine.dispose()
+        with served.app_context():
+            db.engine.dispose()
+    # connections the cut killed are closed here, not at some later test's garbage collection
+    gc.collect()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
