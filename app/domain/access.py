@@ -120,3 +120,19 @@ def can_be_assignee(*, role: str, queue_ids: frozenset[int], queue_id: int | Non
 def can_administer(actor: Actor) -> bool:
     """Users, categories, queues and settings are for admins only."""
     return actor.role == Role.ADMIN
+
+
+def can_see_refund(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:
+    """A refund is seen by the shop (integration), and by whoever sees its ticket: agents of
+    the ticket's queue, leads, admins, and the customer who filed it."""
+    if actor.role == Role.INTEGRATION:
+        return True
+    return can_see_ticket(actor, requester_id=requester_id, queue_id=queue_id)
+
+
+def can_record_refund_payment(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:
+    """The shop confirms it paid (integration); by hand, agents of the ticket's queue, leads
+    and admins record it. Customers never do."""
+    if actor.role == Role.INTEGRATION:
+        return True
+    return can_work_ticket(actor, requester_id=requester_id, queue_id=queue_id)
