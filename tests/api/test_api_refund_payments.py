@@ -211,3 +211,21 @@ def test_simultaneous_confirmations_record_one_payment(web_app, client, shop, cu
     assert all(status == 409 for ref, status in results if ref != winner)
     assert _paid_events(refund_id) == 1
     assert _customer_paid_notices(customer) == 1
+
+
+def test_responses_conform_to_the_openapi_document(client, shop, customer, refund):
+    from app.api.spec import openapi_document
+    from tests.api.test_openapi import _conforms, _ref_of
+
+    document = openapi_document()
+    got = client.get(f"/api/v1/refunds/{refund.id}", headers=bearer(customer))
+    _conforms(document, _ref_of(document, "/refunds/{refund_id}", "get", "200"), got.get_json(), "get")
+    paid = client.post(f"/api/v1/refunds/{refund.id}/paid", headers=shop, json={"reference": "PG-1"})
+    _conforms(document, _ref_of(document, "/refunds/{refund_id}/paid", "post", "200"), paid.get_json(), "paid")
+    for response, status in ((client.post(f"/api/v1/refunds/{refund.id}/paid", headers=shop,
+                                          json={"reference": "PG-2"}), "409"),
+                             (client.post(f"/api/v1/refunds/{refund.id}/paid", headers=shop,
+                                          json={"note": 1}), "422"),
+                             (client.post(f"/api/v1/refunds/{refund.id}/paid", headers=bearer(customer)), "403")):
+        assert str(response.status_code) == status
+        _conforms(document, _ref_of(document, "/refunds/{refund_id}/paid", "post", status), response.get_json())
