@@ -519,7 +519,7 @@ def record_payment(actor: User, refund: Refund, payment: PaymentInput, *, via: s
         # Someone confirmed it at the same moment: theirs is the payment.
         return _paid_already(refund, payment)
     b = refund.breakdown
-    record_event(ticket, actor, "refund_paid", now, new=PAID, detail={
+    record_event(ticket, actor, "refund_paid", now, detail={
         "refund_id": refund.id, "paid_at": paid_at.isoformat(), "reference": payment.reference,
         "note": (payment.note or "")[:500] or None, "via": via, "refund_value_total": refund.refund_value_total})
     notify(ticket.requester_id, ticket, "refund_paid", now, actor, refund_id=refund.id, request_kind=refund.kind,

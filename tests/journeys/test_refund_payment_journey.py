@@ -61,7 +61,8 @@ def test_lead_records_an_overdue_refund_as_paid_and_the_customer_is_told(app, br
     assert f"지급 완료 {paid_day}" in claim and "지급 대기" not in claim
     assert "상담원 직접 기록 · 박팀장" in claim and "입금-1127" in claim and "통장 입금 내역으로 확인" in claim
     assert not card.has_form(action=f"/desk/refunds/{refund.id}/paid")
-    assert "환불 지급 기록" in card.text
+    trail = [" ".join(li.get_text(" ").split()) for li in card.soup.select("ol.audit li")]
+    assert any("박팀장 환불 지급 기록" in line for line in trail), trail
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refund_paid")).one()
     assert event.detail["note"].startswith("통장 입금 내역으로 확인") and event.detail["reference"] == "입금-1127"
 
