@@ -24,6 +24,14 @@ def _queue_name(slug: str | None) -> str:
     return cache[key]
 
 
+def _seoul(iso: str | None) -> str:
+    from datetime import datetime
+
+    from app.web import seoul_time
+
+    return seoul_time(datetime.fromisoformat(iso)) if iso else "—"
+
+
 def _quoted(text: str) -> str:
     return f"‘{text}’" if locale_code() != "en" else f"'{text}'"
 
@@ -108,6 +116,12 @@ def audit_sentence(event: AuditEvent) -> str:
     if action == "return_arrived":
         return _("%(actor)s 님이 반품 상품 도착을 기록했습니다. 환불 기한 %(due)s.", actor=actor,
                  due=detail.get("due_by") or "—")
+    if action == "refund_paid":
+        if via == "shop":
+            return _("쇼핑몰이 환불 %(amount)s 지급을 확인했습니다(%(paid_at)s).",
+                     amount=krw(detail.get("refund_value_total")), paid_at=_seoul(detail.get("paid_at")))
+        return _("%(actor)s 님이 환불 %(amount)s 지급을 기록했습니다(%(paid_at)s).", actor=actor,
+                 amount=krw(detail.get("refund_value_total")), paid_at=_seoul(detail.get("paid_at")))
     if action == "tag_added":
         return _("%(actor)s 님이 태그를 달았습니다: %(tag)s", actor=actor, tag=new or "")
     if action == "tag_removed":

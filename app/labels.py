@@ -44,6 +44,8 @@ LABELS = {
     "refund_channel": {"card_cancel": _l("카드 결제 취소"), "easy_pay_cancel": _l("간편결제 취소"),
                        "mobile_cancel": _l("휴대폰 결제 취소"), "account_refund": _l("계좌 환불"),
                        "points_restore": _l("포인트 복원")},
+    # Who recorded a refund's payment (Refund.paid_via).
+    "paid_via": {"shop": _l("쇼핑몰 연동"), "desk": _l("상담원 직접 기록")},
     "required_action": {"seller_confirm_not_shipped": _l("판매자 미발송 확인"),
                         "inspect_on_return": _l("반품 상품 검수"),
                         "collect_refund_account": _l("환불 계좌 받기"),

@@ -103,6 +103,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["audit_sentence"] = audit_sentence
     app.jinja_env.globals["sla_badge_state"] = _sla_badge_state
     app.jinja_env.globals["sla_remaining"] = _sla_remaining
+    app.jinja_env.globals["refund_timing"] = refund_timing_text
     app.jinja_env.filters["iso"] = lambda value: value.isoformat() if value else ""
     app.jinja_env.filters["seoul"] = seoul_time
     app.jinja_env.filters["krw"] = krw
@@ -115,6 +116,24 @@ def _sla_badge_state(ticket) -> str | None:
 
     state = ticket_state(ticket, utcnow())
     return state.value if state else None
+
+
+def refund_timing_text(refund=None, *, method=None, due_by=None, paid: bool | None = None) -> str:
+    """What the customer should expect of a refund (app/domain/refund_timing.py), in the page's or
+    email's language: of a stored ``refund``, or of a decision's breakdown ``method`` legs and
+    ``due_by`` (a date or its ISO text) before anything is approved. "" when nothing is refunded."""
+    from datetime import date
+
+    from app.domain.refund_timing import refund_timing
+
+    if refund is not None:
+        from app.services.refunds import refund_timing_of
+
+        timing = refund_timing_of(refund, paid=paid)
+    else:
+        day = date.fromisoformat(due_by) if isinstance(due_by, str) and due_by else due_by or None
+        timing = refund_timing([(m.get("channel"), m.get("amount", 0)) for m in method or []], day)
+    return timing.text(locale_code()) if timing else ""
 
 
 def duration_text(seconds: float, locale: str) -> str:

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import auth, decisions, openapi, orders, tickets  # noqa: E402,F401
+from app.api import auth, decisions, openapi, orders, refunds, tickets  # noqa: E402,F401

@@ -6,6 +6,7 @@ from flask import g, jsonify
 from app.api import bp
 from app.api.auth import token_required
 from app.api.errors import json_body
+from app.api.serializers import iso
 from app.domain.access import is_staff
 from app.domain.errors import DomainError
 from app.domain.policy import decision_to_dict
@@ -34,7 +35,10 @@ def request_json(req, decision, *, staff: bool) -> dict:
         "refund": None if refund is None else {
             "refund_value_total": refund.refund_value_total, "cash_refund_total": refund.cash_refund_total,
             "points_restored": refund.points_restored, "due_by": refund.due_by.isoformat() if refund.due_by else None,
-            "status": refund.status, "breakdown": refund.breakdown},
+            "status": refund.status, "breakdown": refund.breakdown,
+            # GET/POST /refunds/{id}(/paid) take this id; the payment fields once paid.
+            "id": refund.id, "paid_at": iso(refund.executed_at), "paid_reference": refund.paid_reference,
+            "paid_via": refund.paid_via},
     }
     if staff and decision is not None:
         data["evaluation_digest"] = digest(req, decision)

@@ -123,6 +123,8 @@ PAGE_PARAMS = [
 ]
 TICKET_NUMBER = _path_param("number", "The ticket's public number, e.g. `M-20261126-0001`.")
 ORDER_NUMBER = _path_param("number", "The order's public number, e.g. `20261120-000123`.")
+REFUND_ID = _path_param("refund_id", "The refund's id (`refund.id` of the ticket's decision).",
+                        {"type": "integer"})
 FILES_PROPERTY = {
     "type": "array",
     "maxItems": 5,
@@ -401,6 +403,38 @@ def _schemas() -> dict:
             "additionalProperties": True,
         },
         "OrderList": _list_of("Order"),
+        "Refund": {
+            "type": "object",
+            "description": "An approved cancellation/refund and its payment. The shop pays, the desk tracks: "
+                           "`status` is `pending` until the payment is confirmed, then `completed`.",
+            "required": ["id", "ticket_number", "order_number", "kind", "refund_value_total",
+                         "cash_refund_total", "points_restored", "due_by", "status", "approved_at", "paid_at",
+                         "paid_reference", "paid_via", "breakdown"],
+            "properties": {
+                "id": {"type": "integer", "description": "The refund's id (also `refund.id` of the decision)."},
+                "ticket_number": {"type": "string"},
+                "order_number": {"type": "string"},
+                "kind": {"type": "string", "enum": ["cancel", "refund"]},
+                "refund_value_total": {"type": "integer", "minimum": 0, "description": "Cash plus points, KRW."},
+                "cash_refund_total": {"type": "integer", "minimum": 0},
+                "points_restored": {"type": "integer", "minimum": 0},
+                "due_by": {"type": ["string", "null"], "format": "date",
+                           "description": "The legal due date (KST; overdue after that day). Null while a "
+                                          "returned parcel has not reached the seller."},
+                "status": {"type": "string", "enum": ["pending", "completed"]},
+                "approved_at": _time(),
+                "paid_at": _nullable(_time("When the money was paid out (the payment's own time).")),
+                "paid_reference": {"type": ["string", "null"], "maxLength": 100,
+                                   "description": "PG transaction id / 입금 참조."},
+                "paid_via": {"type": ["string", "null"], "enum": ["shop", "desk", None],
+                             "description": "`shop`: confirmed through this API; `desk`: recorded by hand."},
+                "breakdown": {"type": "object", "description": "The decision's breakdown (policy.md §3.1), "
+                                                               "with the refund channels in `method`."},
+                "paid_note": {"type": ["string", "null"], "description": "Staff and integration only."},
+                "paid_by": {"oneOf": [person, {"type": "null"}], "description": "Staff and integration only."},
+            },
+            "additionalProperties": False,
+        },
     }
 
 
@@ -582,6 +616,41 @@ def _paths() -> dict:
                            **_errors(400, 401, 403, 404, 409, 422)},
             ),
         },
+        "/refunds/{refund_id}": {
+            "parameters": [REFUND_ID],
+            "get": _operation(
+                "An approved refund and its payment", operation_id="getRefund", tag="refunds",
+                roles=["integration", *HUMANS],
+                description="The shop (integration), agents of the ticket's queue, leads and admins; the "
+                            "ticket's customer sees their own. Anyone else gets 404.",
+                responses={"200": {"description": "The refund.", "content": _json(_ref("Refund"))},
+                           **read_errors},
+            ),
+        },
+        "/refunds/{refund_id}/paid": {
+            "parameters": [REFUND_ID],
+            "post": _operation(
+                "Confirm that a refund was paid out", operation_id="confirmRefundPaid", tag="refunds",
+                roles=["integration", "admin"],
+                description="The shop pays, the desk tracks. The body is optional: `paid_at` (ISO 8601 with "
+                            "offset; default now; not in the future, not before the approval), `reference` "
+                            "(PG transaction id / 입금 참조, at most 100 characters) and `note`. Idempotent: "
+                            "confirming an already-paid refund again answers 200 with the same record and "
+                            "changes nothing (`Idempotent-Replayed: true`); a different `reference` is a 409 "
+                            "`already_paid`. Two confirmations at once record one payment. The customer is "
+                            "told in-app and by email.",
+                request_body={"required": False, "content": _json({
+                    "type": "object",
+                    "properties": {"paid_at": _time("Default: now."),
+                                   "reference": {"type": "string", "maxLength": 100},
+                                   "note": {"type": "string", "maxLength": 2000}}})},
+                responses={"200": {"description": "The refund, paid (first or replayed confirmation).",
+                                   "headers": {"Idempotent-Replayed": {"schema": {"type": "string",
+                                                                                  "enum": ["true"]}}},
+                                   "content": _json(_ref("Refund"))},
+                           **_errors(400, 401, 403, 404, 409, 422, 503)},
+            ),
+        },
         "/openapi.json": {
             "get": _operation(
                 "This document", operation_id="getOpenApi", tag="meta", roles=None,
@@ -606,7 +675,8 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "auth"}, {"name": "tickets"}, {"name": "orders"}, {"name": "meta"}],
+        "tags": [{"name": "auth"}, {"name": "tickets"}, {"name": "orders"}, {"name": "decisions"},
+                 {"name": "refunds"}, {"name": "meta"}],
         "paths": _paths(),
         "components": {
             "securitySchemes": {

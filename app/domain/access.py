@@ -185,3 +185,19 @@ def check_staff_change(*, actor_id: int, target_id: int, target_role: str, targe
         raise DomainError("last_admin", "활성 관리자가 한 명은 있어야 합니다. 다른 관리자를 먼저 지정해 주세요.",
                           "There must be at least one active admin; make someone else an admin first.",
                           status=409, fields={"role" if new_active else "active": "last_admin"})
+
+
+def can_see_refund(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:
+    """A refund is seen by the shop (integration), and by whoever sees its ticket: agents of
+    the ticket's queue, leads, admins, and the customer who filed it."""
+    if actor.role == Role.INTEGRATION:
+        return True
+    return can_see_ticket(actor, requester_id=requester_id, queue_id=queue_id)
+
+
+def can_record_refund_payment(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:
+    """The shop confirms it paid (integration); by hand, agents of the ticket's queue, leads
+    and admins record it. Customers never do."""
+    if actor.role == Role.INTEGRATION:
+        return True
+    return can_work_ticket(actor, requester_id=requester_id, queue_id=queue_id)

@@ -68,7 +68,7 @@ _WEEKDAYS_KO = "월화수목금토일"
 
 
 def _won(amount: int, english: bool) -> str:
-    return f"KRW {amount:,}" if english else f"{amount:,}원"
+    return f"₩{amount:,}"  # as the pages and the refund-timing sentences write it
 
 
 def _day(day: date, english: bool) -> str:
@@ -101,14 +101,15 @@ def decision_message(notice: DecisionNotice, locale: str) -> str:
         money.append("  (restored as points)" if english else "  (포인트로 복원)")
     lines += [""] + money
     if not notice.goods_back:
-        lines += ["", "Please send the item back. The refund is made within 3 business days of the item "
-                      "reaching the seller." if english
-                  else "상품을 보내 주세요. 반품 상품이 판매자에게 도착한 날부터 3영업일 안에 환불됩니다."]
-    elif notice.due_by is not None:
+        lines += ["", "Please send the item back." if english else "상품을 보내 주세요."]
+        if not notice.timing:
+            lines.append("The refund is made within 3 business days of the item reaching the seller." if english
+                         else "반품 상품이 판매자에게 도착한 날부터 3영업일 안에 환불됩니다.")
+    elif notice.due_by is not None and not notice.timing:
         lines.append(f"Refund by: {_day(notice.due_by, english)}" if english
                      else f"환불 기한: {_day(notice.due_by, english)}까지")
     if notice.timing:
-        lines += ["", notice.timing]
+        lines += ["", notice.timing]  # when and how the money arrives (app/domain/refund_timing.py)
     return "\n".join(lines)
 
 
@@ -117,7 +118,7 @@ def return_arrived_message(notice: DecisionNotice, locale: str) -> str:
     english = (locale or "ko").startswith("en")
     lines = ["Your returned item has reached the seller." if english
              else "보내 주신 반품 상품이 판매자에게 도착했습니다."]
-    if notice.due_by is not None:
+    if notice.due_by is not None and not notice.timing:
         amount, day = _won(notice.refund_value_total, english), _day(notice.due_by, english)
         lines.append(f"We will refund {amount} by {day}." if english else f"{day}까지 {amount}을 환불해 드립니다.")
     if notice.timing:

@@ -1,4 +1,4 @@
-"""Scheduled work: the outbox relay, the SLA sweep and auto-close.
+"""Scheduled work: the outbox relay, the SLA sweep, auto-close and the overdue-refund notice.
 
 The worker's scheduler (see worker.py) enqueues these on a timer; in the embedded
 default a small ticker thread runs them in-process.
@@ -27,6 +27,8 @@ SCHEDULE: list[tuple[str, str, int]] = [
     ("app.jobs.periodic.relay_outbox_job", "default", 30),
     ("app.jobs.periodic.sla_sweep_job", "sla", 60),
     ("app.jobs.periodic.auto_close_job", "default", 3600),
+    # Hourly, but each overdue refund is announced to the leads once per Seoul day.
+    ("app.jobs.periodic.refund_overdue_job", "default", 3600),
 ]
 
 
@@ -74,3 +76,15 @@ def sla_sweep_job(now: datetime | None = None) -> dict:
         log.info("sla sweep: %d checked, %d warned, %d breached", result.checked, result.warned,
                  result.breached)
     return {"checked": result.checked, "warned": result.warned, "breached": result.breached}
+
+
+def refund_overdue_job(now: datetime | None = None) -> int:
+    """Tell the leads about refunds still unpaid past their due date (once a day each); returns how many."""
+    from app.services.refunds import notify_overdue_refunds
+
+    now = now or datetime.now(UTC)
+    count = notify_overdue_refunds(now)
+    unit_of_work.commit()
+    if count:
+        log.info("refunds overdue: %d announced to the leads", count)
+    return count

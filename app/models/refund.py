@@ -50,7 +50,12 @@ class RefundRequest(db.Model):
 
 
 class Refund(db.Model):
-    """An approved cancellation or refund: the money, who approved it, when it is due."""
+    """An approved cancellation or refund: the money, who approved it, when it is due, when it was paid.
+
+    The shop pays and the desk tracks: ``status`` moves pending → completed once, by a
+    conditional update (app/services/refunds.py ``record_payment``), with the payment's
+    time (``executed_at``), reference, note, who recorded it and through what (``paid_via``).
+    """
 
     __tablename__ = "refunds"
     __table_args__ = (Index("ix_refunds_due", "status", "due_by"),)
@@ -71,12 +76,21 @@ class Refund(db.Model):
     approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     second_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the money was paid out (the payment's own time, not when it was recorded).
     executed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_reference: Mapped[str | None] = mapped_column(String(100))  # PG transaction id / 입금 참조
+    paid_note: Mapped[str | None] = mapped_column(Text)
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_via: Mapped[str | None] = mapped_column(String(10))  # shop (API) | desk (by hand)
+    # The last Seoul day the leads were told it is overdue: moved by a conditional update,
+    # so each overdue refund is announced once a day however many workers run the job.
+    overdue_notified_on: Mapped[date | None] = mapped_column(Date)
 
     request = relationship("RefundRequest", backref=db.backref("refund", uselist=False))
     order = relationship("Order")
     approved_by = relationship("User", foreign_keys=[approved_by_id])
     second_approved_by = relationship("User", foreign_keys=[second_approved_by_id])
+    paid_by = relationship("User", foreign_keys=[paid_by_id])
 
 
 class OrderStatusChange(db.Model):

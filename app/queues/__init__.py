@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("queues", __name__)
 
-from app.queues import routes  # noqa: E402,F401
+from app.queues import refund_payments, routes  # noqa: E402,F401

@@ -57,6 +57,7 @@ SUBJECTS = {
     "refund_approved": lambda d: _("[Munui] 취소/환불이 승인되었습니다 (%(number)s)", number=d["ticket_number"]),
     "refund_denied": lambda d: _("[Munui] 취소/환불 신청 결과 안내 (%(number)s)", number=d["ticket_number"]),
     "password_reset": lambda d: _("[Munui] 비밀번호 재설정 안내"),
+    "refund_paid": lambda d: _("[Munui] 환불이 지급되었습니다 (%(number)s)", number=d["ticket_number"]),
 }
 METRIC_NAMES = {
     "first_response": lambda: _("첫 응답"),
@@ -83,6 +84,7 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
                    "expected_answer": _expected_answer(data, locale),
                    "metric": str(METRIC_NAMES[data["metric"]]()) if data.get("metric") in METRIC_NAMES else "",
                    "due_local": _seoul(data.get("due_at")),
+                   "refund": _refund_of(template, data), "paid_local": _seoul(data.get("paid_at")),
                    "won": lambda amount: f"{int(amount or 0):,}원" if locale != "en" else f"KRW {int(amount or 0):,}"}
         subject = str(SUBJECTS[template](data))
         text = render_template(f"email/{template}.txt", **context)
@@ -99,6 +101,22 @@ def _expected_answer(data: dict, locale: str) -> str | None:
         return None
     return format_expected_answer(datetime.fromisoformat(due), business=bool(data.get("business_hours")),
                                   paused=False, locale=locale)
+
+
+def _refund_of(template: str, data: dict):
+    """The refund a refund email is about (its timing text is computed from it, as on the pages)."""
+    if not template.startswith("refund_") or template == "refund_denied":
+        return None
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Refund, RefundRequest, Ticket
+
+    if data.get("refund_id"):
+        return db.session.get(Refund, data["refund_id"])
+    return db.session.scalar(select(Refund).join(RefundRequest, Refund.request_id == RefundRequest.id)
+                             .join(Ticket, RefundRequest.ticket_id == Ticket.id)
+                             .where(Ticket.number == data.get("ticket_number")))
 
 
 def _seoul(iso: str | None) -> str:

@@ -12,7 +12,8 @@ from app.services.outbox import defer
 
 EMAILED_KINDS = {"ticket_received": "ticket_received", "agent_replied": "agent_replied",
                  "sla_warning": "sla_warning", "sla_breach": "sla_breach",
-                 "refund_approved": "refund_approved", "refund_denied": "refund_denied"}
+                 "refund_approved": "refund_approved", "refund_denied": "refund_denied",
+                 "refund_paid": "refund_paid"}
 
 
 def notify(user_id: int | None, ticket: Ticket, kind: str, now: datetime, actor: User | None = None,

@@ -372,9 +372,11 @@ def _record_refund(req: RefundRequest, decision: PolicyDecision, actor: User, no
                          "points": b.points_restored, "due_by": str(refund.due_by) if refund.due_by else None,
                          "kind": req.kind})
     goods_back = req.kind != "refund" or req.return_received_at is not None
+    timing = refund_timing_of(refund, paid=False)
     _answer(actor, ticket, DecisionNotice(
         kind=req.kind, approved=True, refund_value_total=b.refund_value_total, cash_refund_total=b.cash_refund_total,
-        points_restored=b.points_restored, due_by=refund.due_by, goods_back=goods_back), now)
+        points_restored=b.points_restored, due_by=refund.due_by, goods_back=goods_back,
+        timing=timing.text(_locale_of(ticket)) if timing else ""), now)
     notify(ticket.requester_id, ticket, "refund_approved", now, actor, request_kind=req.kind,
            refund_value_total=b.refund_value_total, cash_refund_total=b.cash_refund_total,
            points_restored=b.points_restored, due_by=str(refund.due_by) if refund.due_by else None)
@@ -385,9 +387,13 @@ def _answer(actor: User, ticket: Ticket, notice: DecisionNotice, now: datetime) 
     """The decision as a message in the thread, and the ticket moved on (app/domain/claim_flow.py)."""
     from app.services.tickets import answer_with_decision
 
-    locale = ticket.requester.locale if ticket.requester is not None else "ko"
     status = ticket_status_after_decision(kind=notice.kind, approved=notice.approved, goods_back=notice.goods_back)
-    answer_with_decision(actor, ticket, body=decision_message(notice, locale or "ko"), status=status, now=now)
+    answer_with_decision(actor, ticket, body=decision_message(notice, _locale_of(ticket)), status=status, now=now)
+
+
+def _locale_of(ticket: Ticket) -> str:
+    """The customer's language: what the thread message to them is written in."""
+    return (ticket.requester.locale if ticket.requester is not None else None) or "ko"
 
 
 def _all_units_refunded(order: Order) -> bool:
@@ -501,13 +507,187 @@ def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict,
     refund.due_by = nth_business_day(received_at, config.refund_business_days, config.holidays)
     record_event(ticket, actor, "return_arrived", now, detail={"received_at": received_at.isoformat(),
                                                                "due_by": refund.due_by.isoformat()})
+    timing = refund_timing_of(refund, paid=False)
     notice = DecisionNotice(kind="refund", approved=True, refund_value_total=refund.refund_value_total,
                             cash_refund_total=refund.cash_refund_total, points_restored=refund.points_restored,
-                            due_by=refund.due_by)
-    locale = (ticket.requester.locale if ticket.requester else None) or "ko"
-    body = return_arrived_message(notice, locale)
+                            due_by=refund.due_by, timing=timing.text(_locale_of(ticket)) if timing else "")
+    body = return_arrived_message(notice, _locale_of(ticket))
     if ticket.status != "closed":
         answer_with_decision(actor, ticket, body=body, status=ticket_status_after_decision(
             kind="refund", approved=True, goods_back=True), now=now)
     notify(ticket.requester_id, ticket, "agent_replied", now, actor, body=body)
     return req
+
+
+# ----------------------------------------------------------------- payment: the shop pays, the desk tracks
+
+PAID = "completed"  # Refund.status once paid out (policy.md's RefundStatus.COMPLETED)
+PAID_VIA = ("shop", "desk")
+MAX_REFERENCE, MAX_PAYMENT_NOTE = 100, 2000
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    """What a payment confirmation says: when it was paid (None: now), its reference, a note."""
+
+    paid_at: datetime | None = None
+    reference: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class PaymentResult:
+    refund: Refund
+    replayed: bool  # the refund was already paid: nothing changed
+
+
+def parse_payment(data: dict) -> PaymentInput:
+    """The body of ``POST /refunds/{id}/paid`` or the desk's form, type-checked (422 with fields)."""
+    fields: dict[str, str] = {}
+    paid_at = None
+    raw = data.get("paid_at")
+    if raw not in (None, ""):
+        if not isinstance(raw, str):
+            fields["paid_at"] = "not_a_string"
+        else:
+            try:
+                paid_at = datetime.fromisoformat(raw.strip())
+                if paid_at.tzinfo is None:
+                    raise ValueError
+            except ValueError:
+                fields["paid_at"] = "invalid"
+    texts: dict[str, str | None] = {}
+    for name, limit in (("reference", MAX_REFERENCE), ("note", MAX_PAYMENT_NOTE)):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            fields[name] = "not_a_string"
+            continue
+        value = " ".join(value.split()) if name == "reference" and value else (value or "").strip()
+        if len(value) > limit:
+            fields[name] = "too_long"
+        texts[name] = value or None
+    if fields:
+        raise _invalid(fields, "환불 지급 내용을 확인해 주세요.", "Please check the refund payment.")
+    return PaymentInput(paid_at=paid_at, reference=texts["reference"], note=texts["note"])
+
+
+def load_refund_for(actor: User, refund_id: int) -> Refund:
+    """The refund if the actor may see it (integration, its ticket's staff, its customer); else 404."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound("refund")
+    ticket = refund.request.ticket
+    if not access.can_see_refund(actor.actor(), requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise NotFound("refund")
+    return refund
+
+
+def record_payment(actor: User, refund: Refund, payment: PaymentInput, *, via: str, now: datetime) -> PaymentResult:
+    """Record that a due refund was paid out, exactly once.
+
+    The shop confirms through the API (``via="shop"``); agents of the ticket's queue, leads and
+    admins record it by hand (``via="desk"``, a note required). Paying an already-paid refund
+    again changes nothing and answers the same record, unless it names a different reference
+    (409 ``already_paid``). The state moves by a conditional UPDATE (``status='pending'``), so
+    two confirmations at once record one payment. The payment is audited on the ticket and the
+    customer is told in-app and by email.
+    """
+    if via not in PAID_VIA:
+        raise ValueError(f"unknown payment channel {via!r}")
+    ticket = refund.request.ticket
+    me = actor.actor()
+    if not access.can_see_refund(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise NotFound("refund")
+    if not access.can_record_refund_payment(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+        raise Forbidden("환불 지급은 쇼핑몰 연동 또는 담당 큐의 상담원만 기록할 수 있습니다.",
+                        "Only the shop's integration or agents of the ticket's queue can record refund payments.")
+    paid_at = payment.paid_at or now
+    fields: dict[str, str] = {}
+    if paid_at > now:
+        fields["paid_at"] = "in_future"
+    elif paid_at < refund.created_at:
+        fields["paid_at"] = "before_approval"
+    if via == "desk" and not payment.note:
+        fields["note"] = "required"
+    if "paid_at" in fields:
+        raise _invalid(fields, "지급 시각은 승인 이후이면서 지금보다 앞서야 합니다.",
+                       "The payment time must be after the approval and not in the future.")
+    if fields:
+        raise _invalid(fields, "직접 기록할 때는 메모를 남겨 주세요.",
+                       "Please add a note when recording a payment by hand.")
+    if refund.status == PAID:
+        return _paid_already(refund, payment)
+    moved = db.session.execute(
+        update(Refund).where(Refund.id == refund.id, Refund.status == "pending")
+        .values(status=PAID, executed_at=paid_at, paid_reference=payment.reference, paid_note=payment.note,
+                paid_by_id=actor.id, paid_via=via)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(refund)
+    if moved.rowcount != 1:
+        # Someone confirmed it at the same moment: theirs is the payment.
+        return _paid_already(refund, payment)
+    b = refund.breakdown
+    record_event(ticket, actor, "refund_paid", now, detail={
+        "refund_id": refund.id, "paid_at": paid_at.isoformat(), "reference": payment.reference,
+        "note": (payment.note or "")[:500] or None, "via": via, "refund_value_total": refund.refund_value_total})
+    notify(ticket.requester_id, ticket, "refund_paid", now, actor, refund_id=refund.id, request_kind=refund.kind,
+           refund_value_total=refund.refund_value_total, cash_refund_total=refund.cash_refund_total,
+           points_restored=refund.points_restored, paid_at=paid_at.isoformat(),
+           due_by=refund.due_by.isoformat() if refund.due_by else None,
+           channels=[{"channel": m["channel"], "amount": m["amount"]} for m in b.get("method", [])])
+    return PaymentResult(refund, False)
+
+
+def _paid_already(refund: Refund, payment: PaymentInput) -> PaymentResult:
+    if payment.reference and payment.reference != refund.paid_reference:
+        raise Conflict("already_paid", "이미 다른 지급 참조로 지급 완료된 환불입니다.",
+                       "This refund was already paid with a different reference.")
+    return PaymentResult(refund, True)
+
+
+def refund_timing_of(refund: Refund, *, paid: bool | None = None):
+    """The customer's expectation (``app.domain.refund_timing``) for a stored refund: by its
+    due date while pending, by the day it was paid once it was (``paid=False`` forces the former,
+    as the approval email does)."""
+    from app.domain.refund_timing import refund_timing
+
+    paid = refund.status == PAID and refund.executed_at is not None if paid is None else paid
+    paid_on = refund.executed_at.astimezone(SEOUL).date() if paid and refund.executed_at else None
+    channels = [(m.get("channel"), m.get("amount", 0)) for m in (refund.breakdown or {}).get("method", [])]
+    return refund_timing(channels, refund.due_by, paid_on=paid_on)
+
+
+# ----------------------------------------------------------------- overdue: the leads hear once a day
+
+def notify_overdue_refunds(now: datetime, limit: int = 500) -> int:
+    """Tell every active lead about each refund still pending past its due date, once per Seoul day.
+
+    The day is claimed per refund by a conditional UPDATE of ``overdue_notified_on``: of two
+    workers running this at once, one moves it and notifies, the other finds it moved.
+    Returns how many refunds were announced.
+    """
+    from sqlalchemy import or_
+
+    today = now.astimezone(SEOUL).date()
+    due = db.session.scalars(
+        select(Refund).where(Refund.status == "pending", Refund.due_by < today,
+                             or_(Refund.overdue_notified_on.is_(None), Refund.overdue_notified_on < today))
+        .order_by(Refund.due_by, Refund.id).limit(limit)).all()
+    if not due:
+        return 0
+    leads = list(db.session.scalars(
+        select(User).where(User.role == "lead", User.active.is_(True)).order_by(User.id)))
+    announced = 0
+    for refund in due:
+        claimed = db.session.execute(
+            update(Refund).where(Refund.id == refund.id, Refund.status == "pending",
+                                 or_(Refund.overdue_notified_on.is_(None), Refund.overdue_notified_on < today))
+            .values(overdue_notified_on=today).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            continue
+        announced += 1
+        ticket = refund.request.ticket
+        for lead in leads:
+            notify(lead.id, ticket, "refund_overdue", now, refund_id=refund.id, due_by=refund.due_by.isoformat(),
+                   days_late=(today - refund.due_by).days, refund_value_total=refund.refund_value_total)
+    return announced

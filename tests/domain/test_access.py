@@ -260,3 +260,29 @@ def test_filing_administering_and_staff(name, files, administers, staff):
     assert access.can_administer(actor) is administers
     assert access.is_staff(actor) is staff
     assert access.is_requester(actor) is files
+
+
+# actor → (sees the refund of a ticket they filed, of someone else's ticket in ORDERS_Q,
+#          records payment of someone else's ticket in ORDERS_Q)
+REFUND_RULES = {
+    "customer": (True, False, False),
+    "seller": (True, False, False),
+    "agent_in_queue": (True, True, True),
+    "agent_other_queue": (False, False, False),
+    "agent_no_queue": (False, False, False),
+    "lead": (True, True, True),
+    "admin": (True, True, True),
+    "integration": (True, True, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUND_RULES))
+def test_who_sees_refunds_and_records_their_payment(name):
+    actor = ACTORS[name]
+    own, others, records = REFUND_RULES[name]
+    assert access.can_see_refund(actor, requester_id=actor.id, queue_id=ORDERS_Q) is own
+    assert access.can_see_refund(actor, requester_id=STRANGER, queue_id=ORDERS_Q) is others
+    assert access.can_record_refund_payment(actor, requester_id=STRANGER, queue_id=ORDERS_Q) is records
+    # A customer never records a payment, not even of their own refund.
+    if name in ("customer", "seller"):
+        assert not access.can_record_refund_payment(actor, requester_id=actor.id, queue_id=ORDERS_Q)

@@ -58,7 +58,7 @@ def test_cancel_previewed_filed_approved_and_finished(app, browser, mail_dir):
     # The decision is a message the customer reads in the thread, beside the solved status.
     mine = person.get(f"/inquiries/{number}")
     assert "요청하신 주문 취소 신청이 승인되었습니다." in mine.text
-    assert "환불 금액: 30,000원" in mine.text
+    assert "환불 금액: ₩30,000" in mine.text and "카드 결제 취소로 환불됩니다" in mine.text
     assert "해결됨" in mine.text and "답변드릴 예정입니다" not in mine.text
     assert any("승인되었습니다" in m for m in mail_to(mail_dir, customer.email))
 

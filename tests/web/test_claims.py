@@ -173,7 +173,9 @@ def test_refund_form_asks_about_the_item_and_files_a_refund_ticket(app, make_cli
         1, packaging_intact="yes", opened_for_inspection_only="unknown", unused="yes")))
     assert "반품 배송비 3,000원이 차감됩니다." in page
     assert _amounts(page)["refund_value_total"] == "₩56,000" and _amounts(page)["deductions"] == "−₩3,000"
-    assert "반품 상품이 판매자에게 도착한 날부터 3영업일 안에 환불됩니다." in page
+    # The one timing text (app/domain/refund_timing.py): when, by what means, and the card issuer's days.
+    assert ("₩56,000은 반품 상품이 판매자에게 도착한 날부터 3영업일 안에 카드 결제 취소로 환불됩니다. "
+            "카드사에 따라 취소 반영까지 영업일 기준 3~7일이 더 걸릴 수 있습니다.") in page
     response = browser.post_form(f"/orders/{order.number}/claim?kind=refund", _claim_form(
         1, reason="defective", action="submit", packaging_intact="no", opened_for_inspection_only="yes",
         unused="yes", reason_text="밑창이 떨어져 있었습니다."))
