@@ -62,7 +62,7 @@ def test_lead_records_an_overdue_refund_as_paid_and_the_customer_is_told(app, br
     assert "상담원 직접 기록 · 박팀장" in claim and "입금-1127" in claim and "통장 입금 내역으로 확인" in claim
     assert not card.has_form(action=f"/desk/refunds/{refund.id}/paid")
     trail = [" ".join(li.get_text(" ").split()) for li in card.soup.select("ol.audit li")]
-    assert any("박팀장 환불 지급 기록" in line for line in trail), trail
+    assert any("박팀장 님이 환불 ₩27,000 지급을 기록했습니다" in line for line in trail), trail
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "refund_paid")).one()
     assert event.detail["note"].startswith("통장 입금 내역으로 확인") and event.detail["reference"] == "입금-1127"
 
@@ -71,7 +71,9 @@ def test_lead_records_an_overdue_refund_as_paid_and_the_customer_is_told(app, br
     assert paid_text.startswith("₩27,000은 ") and "카드 결제 취소로 환불 처리되었습니다" in paid_text
     after = person.get(f"/inquiries/{ticket_number}")
     assert f"환불 완료: {paid_day}" in after.text and paid_text in after.text
-    assert pending_text not in after.text
+    # the claim's status card now says paid (the decision message in the thread keeps its words)
+    card = " ".join(after.soup.select_one(".claim-status").get_text(" ").split())
+    assert pending_text not in card and paid_text in card
     paid_mail = [m for m in mail_to(mail_dir, "minji@example.com") if "환불이 지급되었습니다" in m]
     assert len(paid_mail) == 1
     assert "27,000원" in paid_mail[0] and "카드 결제 취소" in paid_mail[0] and paid_day in paid_mail[0]
