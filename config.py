@@ -71,6 +71,8 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     API_TOKEN_HOURS = _int("API_TOKEN_HOURS", 24 * 30)
+    # A signed-in browser session ends after this many days even if nobody signs out.
+    SESSION_MAX_DAYS = _int("SESSION_MAX_DAYS", 14)
     # A password-reset link works once, for this many minutes after it was asked for.
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 30)
     # At most one reset email per account in this many seconds (nobody can mail-bomb a customer).

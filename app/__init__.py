@@ -79,9 +79,9 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     login_manager.login_message = None
 
     from app import models  # noqa: F401  (registers the tables)
-    from app.services.users import load_user_for_session
+    from app.web import load_signed_in_user
 
-    login_manager.user_loader(load_user_for_session)
+    login_manager.user_loader(load_signed_in_user)
 
     with app.app_context():
         from app import database

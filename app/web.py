@@ -47,6 +47,50 @@ def safe_next(target: str | None, fallback: str) -> str:
     return seen
 
 
+SESSION_KEY = "sid"  # the server-side session id in Flask's signed cookie (app/services/sessions.py)
+
+
+def load_signed_in_user(user_id: str):
+    """Flask-Login's user loader: the cookie's user, if its server-side session is live."""
+    from datetime import timedelta
+
+    from flask import current_app, session
+
+    from app.services.users import load_user_for_session
+
+    return load_user_for_session(user_id, session.get(SESSION_KEY), utcnow(),
+                                 max_age=timedelta(days=current_app.config["SESSION_MAX_DAYS"]))
+
+
+def begin_session(user) -> None:
+    """Sign ``user`` in on this browser with a new session (a fresh cookie, a new server-side id)."""
+    from datetime import timedelta
+
+    from flask import current_app, session
+    from flask_login import login_user
+
+    from app.services.sessions import start_session
+
+    session.clear()  # no fixation: nothing of the session before sign-in survives
+    token = start_session(user, utcnow(), max_age=timedelta(days=current_app.config["SESSION_MAX_DAYS"]))
+    unit_of_work.commit()
+    login_user(user)
+    session[SESSION_KEY] = token
+
+
+def end_session() -> None:
+    """Sign this browser out, on the server too: a copy of the cookie stops working."""
+    from flask import session
+    from flask_login import logout_user
+
+    from app.services.sessions import end_session as end_server_session
+
+    end_server_session(session.get(SESSION_KEY))
+    unit_of_work.commit()
+    logout_user()
+    session.clear()
+
+
 def locale_code() -> str:
     locale = get_locale()
     return locale.language if locale else "ko"

@@ -169,3 +169,17 @@ def now() -> datetime:
 @pytest.fixture()
 def unique() -> str:
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture()
+def browser(web_app):
+    """A new person's browser that uses only the pages' own forms (tests/journeys/browser.py)."""
+    from tests.journeys.browser import Browser
+
+    return lambda: Browser(web_app.test_client())
+
+
+@pytest.fixture()
+def mail_dir(app):
+    """Where the embedded mail default writes the .eml files."""
+    return app.config["MAIL_FILE_DIR"]

@@ -115,9 +115,14 @@ def login(client, user: User, password: str = PASSWORD):
 
 def sign_in(client, user: User) -> None:
     """Start a signed-in session without the password round trip (for wide matrices only)."""
+    from app.services.sessions import start_session
+
+    token = start_session(user, datetime.now(UTC), max_age=timedelta(days=14))
+    unit_of_work.commit()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["sid"] = token
 
 
 def multipart(fields: dict, files: list[tuple[str, str, bytes, str]]) -> tuple[bytes, str]:

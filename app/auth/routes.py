@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
 from app.auth import bp
 from app.auth.forms import ForgotPasswordForm, LoginForm, PasswordForm, ResetPasswordForm, SignupForm
@@ -11,7 +11,7 @@ from app.domain.errors import DomainError
 from app.extensions import limiter
 from app.services import password_reset, unit_of_work
 from app.services.users import authenticate, change_password, sign_up_customer
-from app.web import locale_code, safe_next, utcnow
+from app.web import SESSION_KEY, begin_session, end_session, locale_code, safe_next, utcnow
 
 
 def home_for(user) -> str:
@@ -36,8 +36,7 @@ def login():
         if user is None:
             form.password.errors.append(_("이메일 또는 비밀번호가 맞지 않습니다."))
         else:
-            session.clear()  # a fresh session on sign-in (no fixation)
-            login_user(user)
+            begin_session(user)
             return redirect(safe_next(form.next.data, home_for(user)))
     return render_template("auth/login.html", form=form), (200 if request.method == "GET" or
                                                           not form.errors else 400)
@@ -46,8 +45,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    end_session()
     flash(_("로그아웃되었습니다."))
     return redirect(url_for("auth.login"))
 
@@ -66,8 +64,7 @@ def signup():
             field = next(iter(exc.fields), "email")
             getattr(form, field, form.email).errors.append(exc.message(locale_code()))
         else:
-            session.clear()
-            login_user(user)
+            begin_session(user)
             flash(_("가입을 환영합니다. 이제 1:1 문의를 남길 수 있습니다."))
             return redirect(url_for("customer.help_center"))
     return render_template("auth/signup.html", form=form), (400 if form.errors else 200)
@@ -79,7 +76,8 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data, now=utcnow())
+            change_password(current_user, form.current_password.data, form.new_password.data, now=utcnow(),
+                            keep_session=session.get(SESSION_KEY))
             unit_of_work.commit()
         except DomainError as exc:
             unit_of_work.rollback()
@@ -130,9 +128,7 @@ def reset_password(token: str):
             unit_of_work.rollback()
             form.new_password.errors.append(exc.message(locale_code()))
         else:
-            logout_user()
-            session.clear()  # a fresh session: whoever was signed in here before is not any more
-            login_user(user)
+            begin_session(user)  # a fresh session: whoever was signed in here before is not any more
             flash(_("비밀번호를 재설정했습니다. 다른 기기의 로그인은 모두 해제되었고, API 토큰도 모두 폐기되었습니다."))
             return redirect(home_for(user))
     return render_template("auth/reset.html", form=form, token=token), (400 if form.errors else 200)

@@ -12,7 +12,7 @@ from app.models.refund import OrderStatusChange, Refund, RefundRequest
 from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
-from app.models.user import ApiToken, User
+from app.models.user import ApiToken, User, UserSession
 from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 
 __all__ = [
@@ -20,5 +20,5 @@ __all__ = [
     "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest",
     "SavedView", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket", "TicketNumberCounter",
     "TicketPresence",
-    "User", "WorkCalendar", "queue_members", "ticket_tags",
+    "User", "UserSession", "WorkCalendar", "queue_members", "ticket_tags",
 ]

@@ -88,3 +88,19 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User", lazy="joined")
+
+
+class UserSession(db.Model):
+    """A signed-in browser: the cookie carries a random id, the desk keeps its SHA-256.
+
+    Flask's session cookie is signed, not stored, so deleting it on the client ends nothing: a copy
+    taken before logout would still work. Every request checks the id against this table, so
+    logout, a password change or reset and deactivation end the session everywhere.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -32,6 +32,7 @@ from app.extensions import db
 from app.models import User
 from app.services.audit import record_account_event
 from app.services.outbox import defer
+from app.services.sessions import end_other_sessions
 from app.services.users import check_password_rules, normalise_email, revoke_tokens
 
 log = logging.getLogger(__name__)
@@ -179,5 +180,6 @@ def reset_password(token: str, new_password: str, now: datetime) -> User:
         raise ResetLinkInvalid("used")
     db.session.refresh(user)
     revoked = revoke_tokens(user)
+    end_other_sessions(user)
     record_account_event(user, user, "password_reset", now, detail={"tokens_revoked": revoked})
     return user

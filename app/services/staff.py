@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models import SupportQueue, Ticket, User
 from app.services import password_reset
 from app.services.audit import record_account_event, record_event
+from app.services.sessions import end_other_sessions
 from app.services.users import create_user, revoke_tokens
 
 NAME_MAX = 100
@@ -202,6 +203,7 @@ def deactivate(actor: User, user_id: int, now: datetime) -> StaffOutcome:
     user.active = False
     user.deactivated_at = now
     user.session_version += 1   # every open session of the account ends on its next request
+    end_other_sessions(user)
     tokens = revoke_tokens(user)
     released = _release_tickets(user, actor, now, via="deactivated")
     record_account_event(user, actor, "deactivated", now,

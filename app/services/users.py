@@ -103,13 +103,14 @@ def authenticate(email: str, password: str) -> User | None:
     return user if user.check_password(password or "") else None
 
 
-def change_password(user: User, current: str, new: str, *, now: datetime) -> int:
+def change_password(user: User, current: str, new: str, *, now: datetime, keep_session: str | None = None) -> int:
     """Change a password after checking the current one.
 
     Other sessions are signed out and the account's API tokens revoked (a password
     is changed because it may be known to someone else); returns how many tokens went.
     """
     from app.services.audit import record_account_event
+    from app.services.sessions import end_other_sessions
 
     if not user.check_password(current or ""):
         raise _invalid("current_password", "wrong", "현재 비밀번호가 맞지 않습니다.",
@@ -117,18 +118,23 @@ def change_password(user: User, current: str, new: str, *, now: datetime) -> int
     check_password_rules(new)
     user.set_password(new)
     user.session_version += 1
+    end_other_sessions(user, keep=keep_session)  # the browser that changed it stays signed in
     revoked = revoke_tokens(user)
     record_account_event(user, user, "password_changed", now, detail={"tokens_revoked": revoked})
     return revoked
 
 
-def load_user_for_session(session_id: str) -> User | None:
-    """Flask-Login's loader: ``id:version`` so a password change ends old sessions."""
+def load_user_for_session(session_id: str, token: str | None, now: datetime, *,
+                          max_age: timedelta) -> User | None:
+    """Flask-Login's loader: ``id:version`` of the user, and the server-side session ``token`` the
+    cookie carries — so logout ends copies of the cookie, and a password change old sessions."""
+    from app.services.sessions import session_user
+
     try:
         user_id, version = (int(part) for part in session_id.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
+    user = session_user(user_id, token, now, max_age=max_age)
     # A deactivated account's sessions end on their next request (Flask-Login itself
     # would keep an inactive user signed in).
     if user is None or user.session_version != version or not access.can_sign_in(

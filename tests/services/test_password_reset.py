@@ -13,6 +13,7 @@ from app.jobs.dispatch import process_event
 from app.models import ApiToken, AuditEvent, OutboxEvent, SentEmail, User
 from app.services import password_reset, unit_of_work
 from app.services.password_reset import ResetLinkInvalid, request_reset, reset_password, token_for, user_for_token
+from app.services.sessions import start_session
 from app.services.users import authenticate, create_integration, issue_token, load_user_for_session
 from tests.factories import PASSWORD, make_user
 from tests.journeys.browser import links_in, mail_to
@@ -63,6 +64,7 @@ def test_forged_tampered_and_future_links_are_refused(app):
 def test_a_reset_kills_the_link_every_session_and_every_api_token(app):
     user = make_user("agent", queues=["orders"])
     session_id = user.get_id()
+    browser = start_session(user, NOW, max_age=timedelta(days=14))
     issue_token(user, name="cli", now=NOW, hours=1)
     unit_of_work.commit()
     token = token_for(user, NOW)
@@ -71,7 +73,9 @@ def test_a_reset_kills_the_link_every_session_and_every_api_token(app):
     unit_of_work.commit()
 
     assert authenticate(user.email, NEW) == user and authenticate(user.email, PASSWORD) is None
-    assert load_user_for_session(session_id) is None
+    assert load_user_for_session(session_id, browser, NOW + timedelta(minutes=1), max_age=timedelta(days=14)) is None
+    assert load_user_for_session(user.get_id(), browser, NOW + timedelta(minutes=1),
+                                 max_age=timedelta(days=14)) is None  # the session row is gone too
     assert db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all() == []
     assert _refused(token, NOW + timedelta(minutes=2)) == "used"
     with pytest.raises(ResetLinkInvalid):

@@ -2,16 +2,17 @@
 keep the desk administered, and who may be an assignee afterwards."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from app.models import ApiToken, AuditEvent, SupportQueue, Ticket
+from app.models import ApiToken, AuditEvent, SupportQueue, Ticket, UserSession
 from app.services import staff, unit_of_work
 from app.services.assignment import candidates, take_next
+from app.services.sessions import start_session
 from app.services.tickets import assignable_agents, update_ticket
 from app.services.users import issue_token, load_user_for_session
 from tests.factories import make_ticket, make_user
@@ -52,6 +53,7 @@ def test_deactivation_shuts_the_account_out_and_lets_go_of_open_tickets_only(app
     admin = make_user("admin")
     leaver = make_user("agent", name="박퇴사", queues=["orders"])
     session_id = leaver.get_id()
+    browser = start_session(leaver, NOW, max_age=timedelta(days=14))
     issue_token(leaver, name="cli", now=NOW, hours=1)
     open_one, pending, solved = (_assigned(leaver, s) for s in ("open", "pending", "solved"))
 
@@ -61,7 +63,8 @@ def test_deactivation_shuts_the_account_out_and_lets_go_of_open_tickets_only(app
     assert sorted(outcome.unassigned) == sorted([open_one.number, pending.number])
     assert outcome.tokens_revoked == 1
     assert not leaver.active and leaver.deactivated_at == NOW
-    assert load_user_for_session(session_id) is None
+    assert load_user_for_session(session_id, browser, NOW, max_age=timedelta(days=14)) is None
+    assert db.session.scalars(select(UserSession).where(UserSession.user_id == leaver.id)).all() == []
     assert db.session.scalars(select(ApiToken)).all() == []
     assert [db.session.get(Ticket, t.id).assignee_id for t in (open_one, pending, solved)] == [None, None, leaver.id]
     for ticket in (open_one, pending):

@@ -11,6 +11,7 @@ from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import ApiToken, User
 from app.services import unit_of_work
+from app.services.sessions import end_session, start_session
 from app.services.users import (
     authenticate,
     change_password,
@@ -154,15 +155,46 @@ def test_deactivated_user_cannot_sign_in(app, now):
     assert authenticate("kim@example.com", PASSWORD) is None
 
 
+AGE = timedelta(days=14)
+
+
+def _signed_in(user, now) -> str:
+    token = start_session(user, now, max_age=AGE)
+    unit_of_work.commit()
+    return token
+
+
+def _load(session_id, token, now):
+    return load_user_for_session(session_id, token, now, max_age=AGE)
+
+
 def test_a_session_of_a_deactivated_user_is_refused_even_with_the_current_version(app, now):
     """Flask-Login would keep an inactive user signed in; the loader refuses them itself."""
     user = create_user("kim@example.com", role="agent", password=PASSWORD, now=now)
     unit_of_work.commit()
-    session_id = user.get_id()
-    assert load_user_for_session(session_id) == user
+    session_id, token = user.get_id(), _signed_in(user, now)
+    assert _load(session_id, token, now) == user
     user.active = False
     unit_of_work.commit()
-    assert load_user_for_session(session_id) is None
+    assert _load(session_id, token, now) is None
+
+
+def test_a_session_is_live_only_while_the_server_keeps_it(app, now):
+    """A copy of the cookie is worth nothing once the session ended, or past its age."""
+    user = create_user("kim@example.com", role="customer", password=PASSWORD, now=now)
+    unit_of_work.commit()
+    token = _signed_in(user, now)
+    other = _signed_in(user, now)
+    assert _load(user.get_id(), token, now) == user
+    assert _load(user.get_id(), None, now) is None
+    assert _load(user.get_id(), "made-up", now) is None
+    assert _load(user.get_id(), token, now + AGE + timedelta(seconds=1)) is None
+    end_session(token)
+    unit_of_work.commit()
+    assert _load(user.get_id(), token, now) is None
+    assert _load(user.get_id(), other, now) == user  # the other browser is still signed in
+    stranger = make_user("customer")
+    assert _load(stranger.get_id(), other, now) is None  # a session id is good for its own user only
 
 
 def test_integration_accounts_cannot_sign_in_with_a_password(app, now):
@@ -170,20 +202,22 @@ def test_integration_accounts_cannot_sign_in_with_a_password(app, now):
     user.set_password(PASSWORD)
     unit_of_work.commit()
     assert authenticate(user.email, PASSWORD) is None
-    assert load_user_for_session(f"{user.id}:{user.session_version}") is None
+    assert _load(f"{user.id}:{user.session_version}", _signed_in(user, now), now) is None
 
 
 def test_change_password_ends_old_sessions(app, now):
     user = create_user("kim@example.com", role="customer", password=PASSWORD, now=now)
     unit_of_work.commit()
     old_session = user.get_id()
-    assert load_user_for_session(old_session) == user
+    here, elsewhere = _signed_in(user, now), _signed_in(user, now)
+    assert _load(old_session, elsewhere, now) == user
 
-    change_password(user, PASSWORD, "new-password-99", now=now)
+    change_password(user, PASSWORD, "new-password-99", now=now, keep_session=here)
     unit_of_work.commit()
 
-    assert load_user_for_session(old_session) is None
-    assert load_user_for_session(user.get_id()) == user
+    assert _load(old_session, elsewhere, now) is None
+    assert _load(user.get_id(), elsewhere, now) is None  # the other browser is signed out
+    assert _load(user.get_id(), here, now) == user  # the one that changed it stays
     assert user.get_id() != old_session
     assert authenticate("kim@example.com", "new-password-99") == user
     assert authenticate("kim@example.com", PASSWORD) is None
@@ -204,10 +238,10 @@ def test_change_password_revokes_the_accounts_api_tokens(app, now):
 def test_change_password_needs_the_current_one(app, now):
     user = create_user("kim@example.com", role="customer", password=PASSWORD, now=now)
     unit_of_work.commit()
-    session_id = user.get_id()
+    session_id, token = user.get_id(), _signed_in(user, now)
     error = refused(change_password, user, "wrong-password", "new-password-99", now=now)
     assert error.fields == {"current_password": "wrong"}
-    assert load_user_for_session(session_id) == user
+    assert _load(session_id, token, now) == user
     assert authenticate("kim@example.com", PASSWORD) == user
 
 
@@ -220,9 +254,9 @@ def test_change_password_checks_the_new_one(app, now):
 
 
 @pytest.mark.parametrize("session_id", ["", "abc", "1", "1:x", "x:1", "1:2:3", "999999:1"])
-def test_malformed_or_unknown_session_ids(app, session_id):
-    make_user()
-    assert load_user_for_session(session_id) is None
+def test_malformed_or_unknown_session_ids(app, now, session_id):
+    user = make_user()
+    assert _load(session_id, _signed_in(user, now), now) is None
 
 
 # ---------------------------------------------------------------- API tokens
