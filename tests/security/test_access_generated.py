@@ -4,7 +4,7 @@ in the database changed.
 
 The routes come from the app itself, so a new route with an object in its URL cannot ship
 unclassified: ``test_every_object_route_is_classified`` fails until it is added to ``KINDS``.
-The hand-written matrix of tests/web/test_access_matrix.py says what each role *may* do; this one
+The hand-written matrix of tests/security/test_access_matrix.py says what each role *may* do; this one
 says, for all routes at once, what nobody may do to what is not theirs.
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ from app.services import unit_of_work
 from app.services.refunds import parse_claim, preview
 from app.services.tickets import create_ticket
 from tests.factories import login, make_policy_order, make_ticket, make_user
-from tests.web.test_security import db_writes
+from tests.security.test_forms_and_headers import db_writes
 
 # Two T-shirts and a pair of socks, a ₩2,000 order coupon and ₩3,000 shipping: ₩30,000 paid by card.
 LINES = [{"name": "반팔 티셔츠", "unit_price": 12000, "quantity": 2},
