@@ -36,6 +36,8 @@ LABELS = {
     "attestation": {"packaging_intact": _l("포장 상태 그대로"),
                     "opened_for_inspection_only": _l("내용 확인을 위해서만 개봉"), "unused": _l("사용하지 않음")},
     "answer": {"yes": _l("예"), "no": _l("아니요"), "unknown": _l("모름")},
+    "inspection_condition": {"as_new": _l("새 상품 그대로"), "opened": _l("포장만 개봉"), "used": _l("사용 흔적 있음"),
+                             "damaged_by_customer": _l("고객 과실로 훼손")},
     # What the customer reads before submitting, and what the agent reads before deciding.
     "outcome_customer": {"eligible": _l("신청하실 수 있습니다."),
                          "needs_review": _l("신청하시면 상담원이 확인한 뒤 결정합니다."),

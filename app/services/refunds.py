@@ -438,6 +438,26 @@ def overdue_refunds(now: datetime, limit: int = 200) -> list[Refund]:
 
 
 
+def return_input(received_local: str | None, condition: str | None, note: str | None, now: datetime) -> dict:
+    """The desk's return form (a Seoul wall-clock time, an inspection condition) as ``record_return``
+    takes it (the API's ``return_received_at`` / ``return_inspection``)."""
+    data: dict = {}
+    text_value = (received_local or "").strip()
+    if text_value:
+        try:
+            data["return_received_at"] = datetime.fromisoformat(text_value).replace(tzinfo=SEOUL).isoformat()
+        except ValueError:
+            raise _invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",
+                           "The return arrival time is invalid.") from None
+    if condition:
+        data["return_inspection"] = {"condition": condition, "inspected_at": now.isoformat(),
+                                     "note": (note or "").strip()[:500]}
+    if not data:
+        raise _invalid({"return_received_at": "required"}, "도착 시각이나 검수 결과를 입력해 주세요.",
+                       "Enter the arrival time or the inspection result.")
+    return data
+
+
 def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> RefundRequest:
     """Agents record when the returned parcel arrived and what the inspection found; the
     decision is re-evaluated with them (they drive the refund due date and the exclusions)."""
@@ -496,7 +516,9 @@ def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict,
         if not isinstance(raw, str):
             raise ValueError
         received_at = datetime.fromisoformat(raw)
-        if received_at.tzinfo is None or received_at > now or received_at < req.decided_at:
+        # minutes are what the form gives: a parcel can arrive in the minute it was asked about
+        earliest = req.requested_at.replace(second=0, microsecond=0)
+        if received_at.tzinfo is None or received_at > now or received_at < earliest:
             raise ValueError
     except (TypeError, ValueError):
         raise _invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",

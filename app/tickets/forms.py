@@ -1,7 +1,7 @@
 """The agent's reply/note form and ticket changes."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 
 
 class AgentReplyForm(FlaskForm):
@@ -28,3 +28,11 @@ class DecisionForm(FlaskForm):
     # What the agent saw: refused with 409 if the evaluation changed since.
     evaluation_digest = HiddenField()
     judgement = BooleanField(_l("판단하여 승인 (정책상 상담원 판단이 필요한 건)"))
+
+
+class ReturnForm(FlaskForm):
+    """반품 도착·검수: when the parcel reached the seller (Seoul time) and what the inspection found."""
+
+    received_at = StringField(_l("반품 상품이 도착한 시각"))
+    condition = SelectField(_l("검수 결과"), choices=[], validate_choice=False)
+    note = TextAreaField(_l("검수 메모 (선택)"))

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from app.claim_pages import decision_view, line_names, request_lines
 from app.domain import access
 from app.domain.errors import DomainError
+from app.domain.policy import InspectionCondition
 from app.domain.roles import Priority
 from app.domain.ticket_flow import AGENT_SETTABLE
 from app.extensions import db
+from app.labels import label
 from app.models import SupportQueue, Ticket
 from app.permissions import staff_required
 from app.services import presence, unit_of_work
@@ -19,7 +21,8 @@ from app.services.attachments import load_attachment_for
 from app.services.audit import events_for
 from app.services.merge import merge as merge_tickets
 from app.services.merge import split as split_message
-from app.services.refunds import AWAITING_SECOND, OPEN, DecisionChanged, decide, digest, evaluate_request
+from app.services.refunds import AWAITING_SECOND, OPEN, DecisionChanged, decide, digest, evaluate_request, return_input
+from app.services.refunds import record_return as record_return_arrival
 from app.services.tickets import (
     add_message,
     assignable_agents,
@@ -29,8 +32,10 @@ from app.services.tickets import (
 )
 from app.services.workspace import change_tags
 from app.tickets import bp
-from app.tickets.forms import AgentReplyForm, ConfirmForm, DecisionForm, TicketUpdateForm
+from app.tickets.forms import AgentReplyForm, ConfirmForm, DecisionForm, ReturnForm, TicketUpdateForm
 from app.web import krw, locale_code, send_attachment, utcnow
+
+INSPECTION_CONDITIONS = tuple(c.value for c in InspectionCondition)
 
 
 def _update_form(ticket) -> TicketUpdateForm:
@@ -54,7 +59,13 @@ def _claim(ticket, form: DecisionForm | None = None, decision=None, error: str |
     if req is None:
         return None
     card = {"req": req, "lines": request_lines(req), "names": line_names(req.order), "error": error,
-            "decision": None, "evaluation_error": None, "form": form or DecisionForm()}
+            "decision": None, "evaluation_error": None, "form": form or DecisionForm(), "return_form": None}
+    awaiting_parcel = req.state == "approved" and req.refund is not None and req.refund.due_by is None
+    if req.kind == "refund" and (req.state in (OPEN, AWAITING_SECOND) or awaiting_parcel):
+        return_form = ReturnForm()
+        return_form.condition.choices = [("", _("아직 검수 전"))] + [
+            (value, label("inspection_condition", value)) for value in INSPECTION_CONDITIONS]
+        card["return_form"] = return_form
     if req.state in (OPEN, AWAITING_SECOND):
         try:
             decision = decision or evaluate_request(req, utcnow())
@@ -210,6 +221,29 @@ def decision(number: str):
         flash(_("승인했습니다. 환불 금액 %(amount)s, 환불 기한 %(due)s.", amount=krw(result.refund.refund_value_total),
                 due=result.refund.due_by.isoformat() if result.refund.due_by else "—"))
     return redirect(url_for("tickets.show", number=number))
+
+
+@bp.post("/desk/tickets/<number>/return")
+@staff_required
+def record_return(number: str):
+    """반품 도착·검수 기록: the parcel's arrival (and the inspection) re-evaluate the return; after an
+    approval, the arrival starts the refund's 3 business days and solves the ticket."""
+    ticket = load_ticket_for(current_user, number)
+    form = ReturnForm()
+    if not form.validate_on_submit() or ticket.refund_request is None:
+        abort(400)
+    try:
+        data = return_input(form.received_at.data, form.condition.data, form.note.data, utcnow())
+        record_return_arrival(current_user, ticket, data, utcnow())
+        unit_of_work.commit()
+    except DomainError as exc:
+        unit_of_work.rollback()
+        if exc.status == 404:
+            raise
+        flash(exc.message(locale_code()))
+        return redirect(url_for("tickets.show", number=number) + "#claim")
+    flash(_("반품 도착과 검수 결과를 기록했습니다."))
+    return redirect(url_for("tickets.show", number=number) + "#claim")
 
 
 @bp.post("/desk/tickets/<number>/assign-me")

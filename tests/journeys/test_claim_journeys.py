@@ -8,6 +8,7 @@ why and offers the ways that are open.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -17,6 +18,7 @@ from tests.conftest import BrowserClient
 from tests.factories import PASSWORD, login, make_policy_order, make_user, png_bytes
 from tests.journeys.browser import mail_to
 
+SEOUL = ZoneInfo("Asia/Seoul")
 LINES = [{"name": "반팔 티셔츠", "unit_price": 12000, "quantity": 2},
          {"name": "양말", "unit_price": 5000, "quantity": 1}]
 
@@ -157,3 +159,16 @@ def test_a_defect_return_with_photos_waits_for_the_parcel_then_is_solved(app, br
     assert ticket.status == "pending" and ticket.sla_paused and ticket.assignee_id == agent.id
     mine = person.get(f"/inquiries/{number}")
     assert "상품을 보내 주세요." in mine.text
+
+    # The parcel reaches the seller: the agent records it on the ticket's claim card.
+    page = desk.get(f"/desk/tickets/{number}")
+    arrived = datetime.now(UTC).astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
+    page = page.form(action=f"/desk/tickets/{number}/return").fill(received_at=arrived).submit()
+    assert "반품 도착과 검수 결과를 기록했습니다." in page.flashes()
+    ticket = _ticket(number)
+    refund = ticket.refund_request.refund
+    assert ticket.status == "solved" and refund.due_by is not None
+    assert "반품 상품 도착을 기록했습니다" in page.text
+    mine = person.get(f"/inquiries/{number}")
+    assert "보내 주신 반품 상품이 판매자에게 도착했습니다." in mine.text
+    assert f"{refund.due_by.month}월 {refund.due_by.day}일" in mine.text

@@ -35,7 +35,7 @@ KINDS = {
     "customer.inquiry": "ticket", "customer.reply": "ticket", "customer.solve": "ticket",
     "tickets.show": "ticket", "tickets.assign_me": "ticket", "tickets.decision": "ticket", "tickets.merge": "ticket",
     "tickets.post_message": "ticket", "tickets.split": "ticket", "tickets.presence_ping": "ticket",
-    "tickets.tags": "ticket", "tickets.update": "ticket", "canned.send": "ticket",
+    "tickets.tags": "ticket", "tickets.update": "ticket", "canned.send": "ticket", "tickets.record_return": "ticket",
     "api.show": "ticket", "api.patch": "ticket", "api.get_decision": "ticket", "api.post_decision": "ticket",
     "api.post_message": "ticket",
     "tickets.download": "attachment", "tickets.inline": "attachment", "api.attachment": "attachment",
