@@ -15,6 +15,8 @@ LABELS = {
     # What the customer reads: "pending" means we wait for *them*.
     "customer_status": {"new": _l("접수"), "open": _l("처리중"), "pending": _l("고객 확인 요청"),
                         "on_hold": _l("보류"), "solved": _l("해결됨"), "closed": _l("종료")},
+    "role": {"customer": _l("고객"), "seller": _l("판매자"), "agent": _l("상담원"), "lead": _l("팀장"),
+             "admin": _l("관리자"), "integration": _l("쇼핑몰 연동")},
     "priority": {"low": _l("낮음"), "normal": _l("보통"), "high": _l("높음"), "urgent": _l("긴급")},
     "order_status": {"payment_pending": _l("입금 대기"), "paid": _l("결제 완료"), "preparing": _l("상품 준비중"),
                      "shipped": _l("배송중"), "delivered": _l("배송 완료"),

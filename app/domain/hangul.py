@@ -49,3 +49,62 @@ def matches(title: str, query: str) -> bool:
         if all(_char_matches(q[i], t[start + i]) for i in range(len(q))):
             return True
     return False
+
+
+# ---------------------------------------------------------------- particles (조사)
+
+# A particle that depends on the word before it: (after a final consonant, after a vowel).
+PARTICLES = {
+    "을": ("을", "를"), "를": ("을", "를"),
+    "은": ("은", "는"), "는": ("은", "는"),
+    "이": ("이", "가"), "가": ("이", "가"),
+    "과": ("과", "와"), "와": ("과", "와"),
+    "으로": ("으로", "로"), "로": ("으로", "로"),
+}
+# How digits are read (영, 일, 이, 삼 …): which end in a consonant, and in ㄹ.
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ",
+                "8": "ㄹ", "9": ""}
+_FINALS = ("", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ",
+           "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ")
+# Closing quotes and brackets are looked through: "'해결됨'" ends in 됨.
+_TRAILING = "'\"’”」』)]}>》〉 "
+
+
+def final_consonant(word: str) -> str | None:
+    """The final consonant (받침) of the word's last syllable: '' after a vowel, None when unknown.
+
+    Hangul syllables and digits (read in Korean) are known; Latin letters and other
+    characters are not, since their reading depends on the word.
+    """
+    text = unicodedata.normalize("NFC", word or "").rstrip(_TRAILING)
+    if not text:
+        return None
+    last = text[-1]
+    code = ord(last)
+    if _SYLLABLE_FIRST <= code <= _SYLLABLE_LAST:
+        return _FINALS[(code - _SYLLABLE_FIRST) % 28]
+    return _DIGIT_FINAL.get(last)
+
+
+def particle(word: str, which: str) -> str:
+    """The particle that fits after ``word`` (either form may be asked for): particle("제목", "를") → "을",
+    particle("문의 유형", "은") → "은", particle("보류", "으로") → "로", particle("해결됨", "로") → "으로".
+
+    A word whose reading is unknown (Latin letters, symbols) gets both forms, "을(를)",
+    as printed forms do.
+    """
+    with_final, after_vowel = PARTICLES[which]
+    final = final_consonant(word)
+    if final is None:
+        if with_final == "으로":
+            return "(으)로"
+        return f"{with_final}({after_vowel})"
+    if with_final == "으로":
+        # ㄹ takes 로 like a vowel does: "서울로", "보류로", but "해결됨으로".
+        return after_vowel if final in ("", "ㄹ") else with_final
+    return with_final if final else after_vowel
+
+
+def with_particle(word: str, which: str) -> str:
+    """``word`` followed by the particle that fits it: with_particle("제목", "을") → "제목을"."""
+    return f"{word}{particle(word, which)}"
