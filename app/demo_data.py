@@ -3,6 +3,9 @@
 Built through the same services the pages use, at past times, so the audit
 trail, notifications and statuses are what real use would have produced.
 Deterministic (a fixed random seed) so screenshots and walkthroughs repeat.
+Tickets whose SLA still runs are dated backwards from ``now`` on their policy's
+business calendar (``DESK_MIX``), so the desk looks like a normal day — mostly on
+time, a few at risk, a couple late — whenever the demo is loaded.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Order, User
+from app.models import Category, Order, User
 from app.services.audit import record_event
 from app.services.canned import ensure_default_canned_answers
 from app.services.catalogue import ensure_default_catalogue
@@ -172,12 +175,14 @@ def _load_claims(customers, staff, orders, now) -> None:
     everything = [o for c in customers for o in orders[c.id]]
     by_id = {c.id: c for c in customers}
     for i, (status, kind, reason, attestations, decision) in enumerate(CLAIMS):
-        when = now - timedelta(days=1 if decision is None else 6, hours=i)
         # The first order in that status the policy would accept the request for (an ineligible
         # claim is refused at submit, so the demo holds none).
         for order in (o for o in everything if o.status == status and o.id not in used):
             customer = by_id[order.customer_id]
             line = order.snapshot["lines"][0]
+            # undecided claims filed recently enough to be on time; decided ones days ago (환불 지연)
+            when = _claim_filed_at(customer, "cancellation" if kind == "cancel" else "refund", now, i) \
+                if decision is None else now - timedelta(days=6, hours=i)
             try:
                 ticket = create_ticket(
                     customer, category_code="cancellation" if kind == "cancel" else "refund",
@@ -199,6 +204,70 @@ def _load_claims(customers, staff, orders, now) -> None:
                        now=when + timedelta(hours=2), judgement=True)
             break
     db.session.flush()
+
+
+# ---------------------------------------------------------------- dating the desk
+
+# Final statuses whose SLA clock is still running when the demo is loaded.
+RUNNING = ("new", "open", "on_hold")
+# Which running tickets (by position in FINAL_STATUSES) are at risk or breached: a desk on a
+# normal day, not in a crisis. Every other running ticket is comfortably on time.
+DESK_MIX = {1: "at_risk", 9: "at_risk", 12: "breached", 24: "breached"}
+# The share of its target a ticket's nearest running timer has used by ``now``, per state.
+TARGET_USED = {"ok": (0.1, 0.55), "at_risk": (0.8, 0.92), "breached": (1.08, 1.3)}
+
+
+def _sla_targets(requester: User, code: str, priority: str, now: datetime):
+    """The SLA policy a ticket of this requester, category and priority will get, and its calendar
+    (the same matching and calendar the SLA service uses); None without a matching policy."""
+    from app.services.sla import active_policies, calendar_for, policy_matches
+
+    category = db.session.scalar(select(Category).where(Category.code == code))
+    policy = next((p for p in active_policies() if policy_matches(
+        p, membership=requester.membership, priority=priority, category_id=category.id,
+        queue_id=category.queue_id)), None)
+    return (policy, calendar_for(policy.calendar, now)) if policy is not None else None
+
+
+def _running_plan(rng: random.Random, requester: User, code: str, priority: str, final: str,
+                  follow_up: bool, state: str, now: datetime) -> tuple[datetime, datetime | None] | None:
+    """(when the ticket was filed, when the customer followed up) so that at ``now`` its SLA is in
+    ``state``, counted backwards on the policy's business calendar from ``now`` — a demo loaded
+    on a Saturday night or during 추석 looks like one loaded on a Tuesday morning.
+
+    The timer that decides the badge: the first response for a new ticket; the next reply
+    after a customer's follow-up; otherwise the resolution.
+    """
+    targets = _sla_targets(requester, code, priority, now)
+    if targets is None:
+        return None
+    policy, calendar = targets
+    low, high = TARGET_USED[state]
+    used = rng.uniform(low, high)
+    if final == "new":
+        minutes = policy.first_response_minutes
+    elif follow_up:
+        minutes = policy.next_reply_minutes
+    else:
+        minutes = policy.resolution_minutes
+    if not minutes or not policy.resolution_minutes:
+        return None
+    if not follow_up:
+        return calendar.subtract_business_time(now, used * minutes), None
+    # The resolution clock started earlier but is far from its warning (≤ 50 % used).
+    follow_up_at = calendar.subtract_business_time(now, used * minutes)
+    started = calendar.subtract_business_time(
+        follow_up_at, max(rng.uniform(0.3, 0.5) * policy.resolution_minutes - used * minutes, 60))
+    return started, follow_up_at
+
+
+def _claim_filed_at(customer: User, code: str, now: datetime, i: int) -> datetime:
+    """When an undecided demo claim was filed: its first answer comfortably on time at ``now``."""
+    targets = _sla_targets(customer, code, "normal", now)
+    if targets is None or not targets[0].first_response_minutes:
+        return now - timedelta(days=1, hours=i)
+    policy, calendar = targets
+    return calendar.subtract_business_time(now, policy.first_response_minutes * (0.2 + 0.05 * i))
 
 
 def load_demo(now: datetime, *, force: bool = False) -> bool:
@@ -241,12 +310,19 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
         requester = seller if is_seller else customers[n % len(customers)]
         code = "seller" if is_seller else codes[n % len(codes)]
         subject, body, answer = CONVERSATIONS[code][n % len(CONVERSATIONS[code])]
-        # Leave room for the replies and the auto-close that follow, so nothing is in the future.
-        earliest_day = {"new": 0, "closed": 5}.get(final, 2)
-        started = now - timedelta(days=rng.randint(earliest_day, 13), hours=rng.randint(1, 20),
-                                  minutes=rng.randint(0, 59))
-        if final == "new":
-            started = now - timedelta(hours=rng.randint(1, 30), minutes=rng.randint(0, 59))
+        follow_up = final in ("open", "solved", "closed") and n % 2 == 0
+        priority = "high" if final == "open" and n % 4 == 1 else "normal"
+        plan = None
+        if final in RUNNING:
+            plan = _running_plan(rng, requester, code, priority, final, follow_up, DESK_MIX.get(n, "ok"), now)
+        if plan is not None:
+            started, follow_up_at = plan
+        else:
+            # Leave room for the replies and the auto-close that follow, so nothing is in the future.
+            earliest_day = {"new": 0, "closed": 5}.get(final, 2)
+            started = now - timedelta(days=rng.randint(earliest_day, 13), hours=rng.randint(1, 20),
+                                      minutes=rng.randint(0, 59))
+            follow_up_at = None
         needs_order = code in ("order", "delivery", "cancellation", "refund")
         order = rng.choice(orders[requester.id]) if needs_order else None
         ticket = create_ticket(requester, category_code=code, subject=subject, body=body,
@@ -255,21 +331,35 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
         if final == "new":
             continue
         agent = rng.choice(agents_by_queue[ticket.queue.slug])
-        t = started + timedelta(minutes=rng.randint(20, 300))
+        if plan is not None:
+            # An SLA still running: the first answer came soon after filing (well inside any target),
+            # and everything happened before ``now``.
+            span = (follow_up_at or now) - started
+            t = started + min(span * 0.2, timedelta(minutes=rng.randint(15, 40)))
+            reply_gap = min(span * 0.1, timedelta(minutes=10))
+        else:
+            t = started + timedelta(minutes=rng.randint(20, 300))
+            reply_gap = timedelta(minutes=10)
         update_ticket(agent, ticket, assignee_id=agent.id, now=t)
         if n % 3 == 0:
             add_message(agent, ticket, body=rng.choice(INTERNAL_NOTES), internal=True, files=[],
-                        now=t + timedelta(minutes=3))
-        add_message(agent, ticket, body=answer, internal=False, files=[], now=t + timedelta(minutes=10))
-        t += timedelta(hours=rng.randint(1, 20))
-        if final in ("open", "solved", "closed") and n % 2 == 0:
+                        now=t + reply_gap / 3)
+        add_message(agent, ticket, body=answer, internal=False, files=[], now=t + reply_gap)
+        t += reply_gap
+        if priority == "high":
+            update_ticket(agent, ticket, priority="high", now=t + reply_gap / 2)
+        if plan is None:
+            t += timedelta(hours=rng.randint(1, 20))
+        elif follow_up_at is None:
+            # The rest of a running ticket's story fits between the answer and ``now``.
+            t += (now - t) / 2
+        if follow_up:
+            t = follow_up_at or t
             add_message(requester, ticket, body=rng.choice(CUSTOMER_FOLLOW_UPS), internal=False,
                         files=[], now=t)
             t += timedelta(hours=1)
         if final in ("pending", "on_hold", "solved", "closed"):
             update_ticket(agent, ticket, status="solved" if final == "closed" else final, now=t)
-        if final == "open" and n % 4 == 1:
-            update_ticket(agent, ticket, priority="high", now=t)
         if final == "closed":
             closed_at = t + timedelta(days=3)
             record_event(ticket, None, "status", closed_at, old=ticket.status, new="closed",

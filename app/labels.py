@@ -15,9 +15,9 @@ LABELS = {
     # What the customer reads: "pending" means we wait for *them*.
     "customer_status": {"new": _l("접수"), "open": _l("처리중"), "pending": _l("고객 확인 요청"),
                         "on_hold": _l("보류"), "solved": _l("해결됨"), "closed": _l("종료")},
-    "priority": {"low": _l("낮음"), "normal": _l("보통"), "high": _l("높음"), "urgent": _l("긴급")},
     "role": {"customer": _l("고객"), "seller": _l("판매자"), "agent": _l("상담원"), "lead": _l("팀장"),
-             "admin": _l("관리자"), "integration": _l("연동 계정")},
+             "admin": _l("관리자"), "integration": _l("쇼핑몰 연동")},
+    "priority": {"low": _l("낮음"), "normal": _l("보통"), "high": _l("높음"), "urgent": _l("긴급")},
     # An account's trail on the staff page (app/services/staff.py, password_reset.py, users.py).
     "account_action": {"staff_created": _l("계정 생성"), "staff_updated": _l("정보 변경"),
                        "deactivated": _l("비활성화"), "reactivated": _l("재활성화"),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from app.domain.uploads import visible_text
 from app.services import unit_of_work
@@ -103,6 +104,16 @@ def seoul_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(SEOUL).strftime(fmt)
 
 
+_TICKET_NUMBER = re.compile(r"\bM-\d{8}-\d{4,}\b")
+
+
+def mark_ticket_numbers(text: str) -> Markup:
+    """Escaped text with each ticket number in a ``ticket-number`` span, which never breaks
+    across lines (a phone would otherwise wrap "M-20261126-" and "0001" apart at the hyphen)."""
+    return Markup(_TICKET_NUMBER.sub(lambda m: f'<span class="ticket-number">{m.group(0)}</span>',
+                                     str(escape(text))))
+
+
 def krw(amount: int | None) -> str:
     """Integer won as ₩12,300."""
     if amount is None:
@@ -125,6 +136,14 @@ def register(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}; includeSubDomains")
         return response
 
+    @app.route("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico on every site whatever the page links; answer it locally.
+        from flask import send_from_directory
+
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=7 * 24 * 3600)
+
     @app.teardown_request
     def _drop_uncommitted(_exc):
         # A request that never committed must not leave uploaded files behind.
@@ -142,9 +161,11 @@ def register(app: Flask) -> None:
 
     from app.audit_text import audit_sentence
     from app.labels import label
+    from app.services.orders import shipping_facts
 
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["audit_sentence"] = audit_sentence
+    app.jinja_env.globals["shipping_facts"] = shipping_facts
     app.jinja_env.globals["sla_badge_state"] = _sla_badge_state
     app.jinja_env.globals["sla_remaining"] = _sla_remaining
     app.jinja_env.globals["refund_timing"] = refund_timing_text
@@ -153,6 +174,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["krw"] = krw
     # Names stored before bidi controls were stripped at upload still show as they are.
     app.jinja_env.filters["visible"] = visible_text
+    app.jinja_env.filters["ticket_numbers"] = mark_ticket_numbers
 
 
 def _sla_badge_state(ticket) -> str | None:
@@ -204,6 +226,16 @@ def _sla_remaining(ticket, state: str) -> str:
     if seconds <= 0:
         return f"{text} over" if english else f"{text} 초과"
     return f"{text} left" if english else f"{text} 남음"
+
+
+def chosen_file_names(files, limit: int = 10) -> list[str]:
+    """The names of the files a refused form carried, to ask for them again.
+
+    A browser never puts a file back into a file input, so a form shown again after an
+    error has lost them; the page names them instead of dropping them silently.
+    """
+    names = [(f.filename or "").strip() for f in files or [] if f is not None]
+    return [name[:80] for name in names if name][:limit]
 
 
 def send_attachment(attachment, *, as_attachment: bool = True) -> Response:

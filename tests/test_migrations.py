@@ -192,3 +192,26 @@ def test_the_comparison_notices_type_drift_on_postgresql(tmp_path):
             conn.execute(text("ALTER TABLE tickets ALTER COLUMN assignee_id SET NOT NULL"))
         found = {d[0][0] for d in schema_differences() if isinstance(d, list)}
         assert {"modify_type", "modify_nullable"} <= found
+
+
+def test_sla_policies_seeded_before_english_names_get_them_on_both_databases(sqlite_url, tmp_path):
+    """c3e4a5b6d703: a desk seeded before name_en shows its default policies in English afterwards;
+    a policy an admin made keeps no English name (English then shows its Korean one)."""
+    with empty_postgres_database() as pg_url:
+        for url in (sqlite_url, pg_url):
+            with app_on(url, tmp_path) as app:
+                flask_db(app, "upgrade", "813da81b4ec3")
+                with db.engine.begin() as conn:
+                    conn.execute(text(
+                        "INSERT INTO work_calendars (id, slug, name_ko, name_en, timezone, always_open, weekly, "
+                        "korean_public_holidays) VALUES (1, 'business', '영업일', 'Business days', 'Asia/Seoul', "
+                        ":f, '{}', :t)"), {"f": False, "t": True})
+                    for i, name in enumerate(("긴급", "높음", "배송 문의 빠른 응답")):
+                        conn.execute(text(
+                            "INSERT INTO sla_policies (name, position, active, warn_percent, calendar_id) "
+                            "VALUES (:name, :i, :t, 75, 1)"), {"name": name, "i": i, "t": True})
+                flask_db(app, "upgrade")
+                with db.engine.connect() as conn:
+                    rows = dict(conn.execute(text("SELECT name, name_en FROM sla_policies")).all())
+                assert rows == {"긴급": "Urgent", "높음": "High", "배송 문의 빠른 응답": None}, url
+                flask_db(app, "downgrade", "813da81b4ec3")

@@ -157,7 +157,8 @@ def _schemas() -> dict:
                         "message": {"type": "string",
                                     "description": "Human text in the request's language (Accept-Language)."},
                         "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                                   "description": "Field name → short problem code (validation errors only).",
+                                   "description": "Field name → short problem code (validation errors only). "
+                                                  "Every field with a problem is named at once.",
                                    "examples": [{"subject": "required", "order_number": "not_found"}]},
                     },
                 },

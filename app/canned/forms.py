@@ -15,6 +15,3 @@ class CannedAnswerForm(FlaskForm):
     priority = SelectField(_l("보낸 뒤 우선순위"), choices=[], validate_choice=False)
     tag = StringField(_l("보낸 뒤 붙일 태그"))
 
-
-class CannedUseForm(FlaskForm):
-    body = TextAreaField(_l("보낼 내용"))

@@ -1,14 +1,14 @@
-"""자주 쓰는 답변 pages: the list with usage, create/edit/deactivate, and sending from a ticket."""
+"""자주 쓰는 답변 pages: the list with usage, create/edit/deactivate, and the picker of the ticket page."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.canned import bp
-from app.canned.forms import CannedAnswerForm, CannedUseForm
+from app.canned.forms import CannedAnswerForm
 from app.domain.errors import DomainError, NotFound
 from app.domain.placeholders import VOCABULARY
 from app.domain.roles import Priority
@@ -62,7 +62,12 @@ def _show_error(form: CannedAnswerForm, exc: DomainError) -> None:
 def index():
     answers = canned.manageable_list(current_user)
     ids = [a.id for a in answers]
+    lang = locale_code()
+    # "쓰이는 곳" shows names, never the stored codes (refund, cancellation, orders …).
+    category_names = {c.code: c.display_name(lang) for c in db.session.scalars(select(Category))}
+    queue_names = {q.slug: q.display_name(lang) for q in db.session.scalars(select(SupportQueue))}
     return render_template("canned/index.html", answers=answers, totals=canned.usage_totals(ids),
+                           category_names=category_names, queue_names=queue_names,
                            mine=canned.my_usage(current_user, ids), form=FlaskForm(),
                            can_manage=lambda a: canned.can_manage(current_user, a),
                            can_share=canned.can_manage_shared(current_user), locale=locale_code())
@@ -132,8 +137,23 @@ def set_active(answer_id: int):
 
 # ---------------------------------------------------------------- on the ticket page
 
-def picker(ticket, *, answer_id: int | None = None, text: str | None = None, error: str | None = None) -> dict:
-    """What the ticket page's 자주 쓰는 답변 card shows: matching answers and, if one is picked, its preview."""
+def after_sending(answer) -> str:
+    """What sending the answer also changes, in words: "상태 → 답변 대기 · 태그 + 배송지연" ('' if nothing)."""
+    actions = answer.actions or {}
+    parts = []
+    if actions.get("status"):
+        parts.append(f"{_('상태')} → {label('status', actions['status'])}")
+    if actions.get("priority"):
+        parts.append(f"{_('우선순위')} → {label('priority', actions['priority'])}")
+    if actions.get("tag"):
+        parts.append(f"{_('태그')} + {actions['tag']}")
+    return " · ".join(parts)
+
+
+def picker(ticket, *, answer_id: int | None = None, error: str | None = None) -> dict:
+    """What the ticket page's 자주 쓰는 답변 card shows: the answers the agent may use (those for this
+    ticket first), and the one picked with ``?canned=<id>``, whose rendered text the page puts
+    into the reply box. Reading only: a use is counted when the reply is sent."""
     q = (request.args.get("q") or "").strip()[:100]
     answers = canned.search(current_user, ticket, q)
     if answer_id is None:
@@ -142,36 +162,23 @@ def picker(ticket, *, answer_id: int | None = None, text: str | None = None, err
     if answer_id is not None:
         try:
             preview = canned.preview(current_user, ticket, answer_id, canned.reply_locale(ticket))
-        except NotFound:
+        except NotFound as exc:
+            if exc.what == "ticket":
+                raise
             error = error or _("이 문의에 쓸 수 있는 답변이 아닙니다.")
-    form = CannedUseForm()
-    if preview is not None:
-        form.body.data = text if text is not None else preview.text
-    return {"q": q, "answers": answers[:PICKER_LIMIT], "more": max(0, len(answers) - PICKER_LIMIT),
-            "preview": preview, "form": form, "error": error,
-            "mine": canned.my_usage(current_user, [a.id for a in answers[:PICKER_LIMIT]])}
+    shown = answers[:PICKER_LIMIT]
+    return {"q": q, "fitting": [a for a in shown if canned.fit(a, ticket) < 2],
+            "others": [a for a in shown if canned.fit(a, ticket) == 2],
+            "more": max(0, len(answers) - PICKER_LIMIT), "preview": preview, "error": error,
+            "after": after_sending(preview.answer) if preview else "",
+            "mine": canned.my_usage(current_user, [a.id for a in shown])}
 
 
-@bp.post("/desk/tickets/<number>/canned/<int:answer_id>")
+@bp.get("/desk/tickets/<number>/canned/<int:answer_id>/preview")
 @staff_required
-def send(number: str, answer_id: int):
-    """이 답변으로 보내기: the (possibly edited) text as a public reply, then the answer's actions."""
-    from app.tickets.routes import _render
-
+def preview(number: str, answer_id: int):
+    """The answer rendered for this ticket, for js/canned.js to put into the reply box (reads only)."""
     ticket = load_ticket_for(current_user, number)
-    form = CannedUseForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        canned.use(current_user, ticket, answer_id, body_override=form.body.data, now=utcnow(),
-                   locale=canned.reply_locale(ticket))
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status == 404:
-            raise
-        ticket = load_ticket_for(current_user, number)
-        return _render(ticket, status=exc.status, canned=picker(
-            ticket, answer_id=answer_id, text=form.body.data, error=exc.message(locale_code())))
-    flash(_("자주 쓰는 답변을 보냈습니다."))
-    return redirect(url_for("tickets.show", number=number))
+    shown = canned.preview(current_user, ticket, answer_id, canned.reply_locale(ticket))
+    return jsonify(id=shown.answer.id, title=shown.answer.title, text=shown.text, missing=shown.missing,
+                   after=after_sending(shown.answer))

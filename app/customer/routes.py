@@ -26,7 +26,7 @@ from app.services.tickets import (
     update_ticket,
     visible_messages,
 )
-from app.web import krw, locale_code, utcnow
+from app.web import chosen_file_names, krw, locale_code, utcnow
 
 PER_PAGE = 20
 
@@ -39,12 +39,13 @@ def _page() -> int:
 
 
 def _form_error(form, exc: DomainError, default_field: str) -> None:
-    """Put a service refusal next to the field it concerns."""
-    message = exc.message(locale_code())
-    fields = list(exc.fields) or [default_field]
-    for name in fields:
+    """Put a service refusal next to the fields it concerns, each with its own message."""
+    lang = locale_code()
+    for name in list(exc.fields) or [default_field]:
         field = getattr(form, name, None) or getattr(form, default_field)
-        field.errors = list(field.errors) + [message]
+        message = exc.field_message(name, lang)
+        if message not in field.errors:
+            field.errors = list(field.errors) + [message]
 
 
 @bp.route("/")
@@ -70,7 +71,7 @@ def new_inquiry():
     lang = locale_code()
     form.category.choices = [(c.code, c.display_name(lang)) for c in categories]
     form.order_number.choices = [("", _("주문을 선택하세요"))] + [
-        (o.number, f"{o.number} · {o.item_summary} · {krw(o.total_amount)}") for o in orders]
+        (o.number, f"{o.number} · {o.summary(lang)} · {krw(o.total_amount)}") for o in orders]
     if request.method == "GET" or not form.submission_key.data:
         form.submission_key.data = uuid.uuid4().hex
     if request.method == "GET":
@@ -79,6 +80,7 @@ def new_inquiry():
         # e.g. the claim page's "ask for an exception" link
         form.subject.data = (request.args.get("subject") or "")[:200]
     status = 200
+    files_again: list[str] = []
     if form.validate_on_submit():
         existing = find_submitted(current_user, form.submission_key.data)
         if existing is not None:
@@ -95,16 +97,18 @@ def new_inquiry():
             existing = find_submitted(current_user, form.submission_key.data)
             if existing is not None:
                 return redirect(url_for("customer.inquiry", number=existing.number))
-            _form_error(form, exc, "files" if "files" in exc.fields else "subject")
+            _form_error(form, exc, "subject")
+            files_again = chosen_file_names(request.files.getlist(form.files.name))
             status = exc.status
         else:
             flash(_("문의가 접수되었습니다. 문의 번호는 %(number)s 입니다.", number=ticket.number))
             return redirect(url_for("customer.inquiry", number=ticket.number))
     elif request.method == "POST":
+        files_again = chosen_file_names(request.files.getlist(form.files.name))
         status = 400
     requires_order = {c.code: c.requires_order for c in categories}
     return render_template("customer/new_inquiry.html", form=form, categories=categories,
-                           requires_order=requires_order, orders=orders), status
+                           requires_order=requires_order, orders=orders, files_again=files_again), status
 
 
 @bp.route("/inquiries")
@@ -123,9 +127,9 @@ def inquiry(number: str):
     return _inquiry_page(load_ticket_for(current_user, number))
 
 
-def _inquiry_page(ticket, reply_form=None, status=200):
+def _inquiry_page(ticket, reply_form=None, status=200, files_again=()):
     req = ticket.refund_request
-    return render_template("customer/inquiry.html", ticket=ticket,
+    return render_template("customer/inquiry.html", ticket=ticket, files_again=files_again,
                            messages=visible_messages(current_user, ticket),
                            expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),
                            reply_form=reply_form or ReplyForm(), confirm_form=ConfirmForm(),
@@ -144,8 +148,9 @@ def reply(number: str):
             unit_of_work.commit()
         except DomainError as exc:
             unit_of_work.rollback()
-            _form_error(form, exc, "files" if "files" in exc.fields else "body")
-            return _inquiry_page(load_ticket_for(current_user, number), reply_form=form, status=exc.status)
+            _form_error(form, exc, "body")
+            return _inquiry_page(load_ticket_for(current_user, number), reply_form=form, status=exc.status,
+                                 files_again=chosen_file_names(request.files.getlist(form.files.name)))
         flash(_("답글을 등록했습니다."))
     return redirect(url_for("customer.inquiry", number=number))
 

@@ -110,6 +110,15 @@ class BusinessCalendar:
                 yield midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
         raise CalendarError(f"calendar {self.name!r} has no working time within {MAX_SEARCH_DAYS} days")
 
+    def _intervals_back_from(self, local_day: date) -> Iterator[tuple[datetime, datetime]]:
+        """The same intervals, latest first, day by day back from ``local_day``."""
+        for offset in range(MAX_SEARCH_DAYS):
+            day = local_day - timedelta(days=offset)
+            midnight = datetime.combine(day, time(0), tzinfo=self.tz)
+            for start, end in reversed(self.windows_on(day)):
+                yield midnight + timedelta(minutes=start), midnight + timedelta(minutes=end)
+        raise CalendarError(f"calendar {self.name!r} has no working time within {MAX_SEARCH_DAYS} days")
+
     # ------------------------------------------------------------- arithmetic
 
     def add_business_time(self, start: datetime, minutes: float) -> datetime:
@@ -136,6 +145,33 @@ class BusinessCalendar:
                 return (begin + remaining).astimezone(ZoneInfo("UTC"))
             remaining -= available
         raise CalendarError("unreachable")  # pragma: no cover - _intervals_from raises first
+
+    def subtract_business_time(self, end: datetime, minutes: float) -> datetime:
+        """The latest instant with ``minutes`` of working time between it and ``end`` (UTC out).
+
+        The inverse of ``add_business_time``, for dating things backwards ("a ticket
+        that has used 80 % of its target by now"): an end outside working hours counts
+        back from the previous window's close; a result that lands exactly on a window's
+        start stays there (09:00, not the evening before).
+        """
+        _require_aware(end)
+        if minutes < 0:
+            raise ValueError("minutes must not be negative")
+        remaining = timedelta(minutes=minutes)
+        cursor = end.astimezone(self.tz)
+        if remaining == timedelta(0):
+            return end.astimezone(ZoneInfo("UTC"))
+        # Start from the next day: a window of that day starting before ``end`` cannot exist,
+        # but one of today's may end after it.
+        for window_start, window_end in self._intervals_back_from(cursor.date() + timedelta(days=1)):
+            if window_start >= cursor:
+                continue
+            finish = min(window_end, cursor)
+            available = finish - window_start
+            if remaining <= available:
+                return (finish - remaining).astimezone(ZoneInfo("UTC"))
+            remaining -= available
+        raise CalendarError("unreachable")  # pragma: no cover - _intervals_back_from raises first
 
     def business_seconds_between(self, a: datetime, b: datetime) -> float:
         """Working seconds in [a, b); 0 when b ≤ a."""

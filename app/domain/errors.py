@@ -6,13 +6,20 @@ class DomainError(Exception):
     """A rule said no. ``code`` is stable (API clients match on it); messages are for people.
 
     ``status`` is the HTTP class the outer layer should answer with; ``fields`` maps
-    a field name to a short problem for form and API validation errors.
+    a field name to a short problem code for form and API validation errors.
+
+    A form refused for several reasons at once carries one message per field as well:
+    ``field_messages`` maps a field name to its (Korean, English) message, read with
+    ``field_message(name, locale)``. An error built with only ``fields`` (the usual
+    single-problem case) answers every field with its one message, so callers need not
+    know which kind they got. ``FieldErrors`` collects the problems of a whole form.
     """
 
     status = 422
 
     def __init__(self, code: str, message_ko: str, message_en: str, *,
-                 status: int | None = None, fields: dict[str, str] | None = None):
+                 status: int | None = None, fields: dict[str, str] | None = None,
+                 field_messages: dict[str, tuple[str, str]] | None = None):
         super().__init__(message_en)
         self.code = code
         self.message_ko = message_ko
@@ -20,10 +27,67 @@ class DomainError(Exception):
         if status is not None:
             self.status = status
         self.fields = fields or {}
+        self.field_messages = field_messages or {}
 
     def message(self, locale: str | None) -> str:
         """The message in ``locale`` ('ko' unless English was asked for)."""
-        return self.message_en if (locale or "ko").startswith("en") else self.message_ko
+        return self.message_en if _english(locale) else self.message_ko
+
+    def field_message(self, name: str, locale: str | None) -> str:
+        """What to show next to field ``name``: its own message, else the error's message."""
+        pair = self.field_messages.get(name)
+        if pair is None:
+            return self.message(locale)
+        return pair[1] if _english(locale) else pair[0]
+
+
+def _english(locale: str | None) -> bool:
+    return (locale or "ko").startswith("en")
+
+
+class FieldErrors:
+    """The problems of one form, collected field by field so the form is refused once, with all of them.
+
+    ``add`` records a field's problem (the first one per field wins: fix that, then the next);
+    ``add_error`` takes a DomainError some check raised (an upload refused, say) for its fields.
+    ``raise_if_any`` raises one DomainError: code and status of the lone problem when there is
+    one (``unsupported_file_type`` stays a 415), else ``validation_failed``/422; its message
+    is the field messages in order, and ``fields``/``field_messages`` name each field.
+    """
+
+    def __init__(self) -> None:
+        self._problems: dict[str, tuple[str, str, str, str, int]] = {}
+
+    def add(self, name: str, code: str, message_ko: str, message_en: str, *, status: int = 422,
+            error_code: str = "validation_failed") -> None:
+        self._problems.setdefault(name, (code, message_ko, message_en, error_code, status))
+
+    def add_error(self, exc: DomainError) -> None:
+        for name, code in (exc.fields or {"form": exc.code}).items():
+            ko, en = exc.field_messages.get(name, (exc.message_ko, exc.message_en))
+            self.add(name, code, ko, en, status=exc.status, error_code=exc.code)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._problems
+
+    def __bool__(self) -> bool:
+        return bool(self._problems)
+
+    def error(self) -> DomainError:
+        problems = self._problems
+        if len(problems) == 1:
+            ((_name, (_code, _ko, _en, error_code, status)),) = problems.items()
+        else:
+            error_code, status = "validation_failed", 422
+        ko = " ".join(p[1] for p in problems.values())
+        en = " ".join(p[2] for p in problems.values())
+        return DomainError(error_code, ko, en, status=status,
+                           fields={name: p[0] for name, p in problems.items()},
+                           field_messages={name: (p[1], p[2]) for name, p in problems.items()})
+
+    def raise_if_any(self) -> None:
+        if self._problems:
+            raise self.error()
 
 
 class NotFound(DomainError):

@@ -51,42 +51,67 @@ def matches(title: str, query: str) -> bool:
     return False
 
 
-# --------------------------------------------------------------------- particles (조사)
+# ---------------------------------------------------------------- particles (조사)
 
-# How a final digit is read (영 일 이 삼 사 오 육 칠 팔 구): does it end in a consonant, and is it ㄹ?
-_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ", "9": ""}
-# Latin letters read by their names (png → 피엔지, html → …엠엘): only l, m, n and r end in a consonant.
+# A particle that depends on the word before it: (after a final consonant, after a vowel).
+PARTICLES = {
+    "을": ("을", "를"), "를": ("을", "를"),
+    "은": ("은", "는"), "는": ("은", "는"),
+    "이": ("이", "가"), "가": ("이", "가"),
+    "과": ("과", "와"), "와": ("과", "와"),
+    "으로": ("으로", "로"), "로": ("으로", "로"),
+}
+# How digits are read (영, 일, 이, 삼 …): which end in a consonant, and in ㄹ.
+_DIGIT_FINAL = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ",
+                "8": "ㄹ", "9": ""}
+_FINALS = ("", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ",
+           "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ")
+# Latin letters are read by their names (png → 피엔지, html → …엠엘): only l, m, n and r end in a
+# consonant, so "screenshot.png를", "file.html을".
 _LATIN_FINAL = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ", "r": "ㄹ"}
-_FINALS = ("",) + tuple("ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ")
-_PAIRS = (("을", "를"), ("은", "는"), ("이", "가"), ("과", "와"), ("으로", "로"), ("이에요", "예요"))
-# Either form names the pair: "을" and "를" both mean 을/를.
-PARTICLES = {form: pair for pair in _PAIRS for form in pair}
+# Closing quotes and brackets are looked through: "'해결됨'" ends in 됨.
+_TRAILING = "'\"’”」』)]}>》〉 "
 
 
-def final_consonant(word: str) -> str:
-    """The final consonant (받침) the word is read with, '' when it ends in a vowel.
+def final_consonant(word: str) -> str | None:
+    """The final consonant (받침) of the word's last syllable: '' after a vowel, None when unknown.
 
-    Closing quotes, brackets and spaces are skipped; digits are read in Korean (1 → 일 → ㄹ)
-    and Latin letters by their names.
+    Hangul syllables, digits (read in Korean) and Latin letters (read by their names) are
+    known; other characters are not.
     """
-    for ch in reversed(word or ""):
-        if ch in " '\"’”)]}»」』.":
-            continue
-        code = ord(ch)
-        if _SYLLABLE_FIRST <= code <= _SYLLABLE_LAST:
-            return _FINALS[(code - _SYLLABLE_FIRST) % 28]
-        if ch in _DIGIT_FINAL:
-            return _DIGIT_FINAL[ch]
-        return _LATIN_FINAL.get(ch.lower(), "")
-    return ""
+    text = unicodedata.normalize("NFC", word or "").rstrip(_TRAILING)
+    if not text:
+        return None
+    last = text[-1]
+    code = ord(last)
+    if _SYLLABLE_FIRST <= code <= _SYLLABLE_LAST:
+        return _FINALS[(code - _SYLLABLE_FIRST) % 28]
+    if last in _DIGIT_FINAL:
+        return _DIGIT_FINAL[last]
+    if last.isascii() and last.isalpha():
+        return _LATIN_FINAL.get(last.lower(), "")
+    return None
 
 
-def with_particle(word: str, particle: str) -> str:
-    """``word`` followed by the right form of ``particle``: ("제목", "을") → "제목을",
-    ("내용", "를") → "내용을", ("해결됨", "로") → "해결됨으로", ("보류", "으로") → "보류로",
-    ("서울", "으로") → "서울로" (ㄹ takes 로)."""
-    with_final, without = PARTICLES[particle]
+def particle(word: str, which: str) -> str:
+    """The particle that fits after ``word`` (either form may be asked for): particle("제목", "를") → "을",
+    particle("문의 유형", "은") → "은", particle("보류", "으로") → "로", particle("해결됨", "로") → "으로".
+
+    A word whose reading is unknown (it ends in a symbol) gets both forms, "을(를)", as printed
+    forms do.
+    """
+    with_final, after_vowel = PARTICLES[which]
     final = final_consonant(word)
+    if final is None:
+        if with_final == "으로":
+            return "(으)로"
+        return f"{with_final}({after_vowel})"
     if with_final == "으로":
-        return word + ("로" if final in ("", "ㄹ") else "으로")
-    return word + (with_final if final else without)
+        # ㄹ takes 로 like a vowel does: "서울로", "보류로", but "해결됨으로".
+        return after_vowel if final in ("", "ㄹ") else with_final
+    return with_final if final else after_vowel
+
+
+def with_particle(word: str, which: str) -> str:
+    """``word`` followed by the particle that fits it: with_particle("제목", "을") → "제목을"."""
+    return f"{word}{particle(word, which)}"

@@ -98,7 +98,7 @@ def check_filename(name: str) -> str:
     ):
         raise _error(
             "invalid_filename",
-            f"파일 이름 '{raw[:80]}'은(는) 사용할 수 없습니다. 경로나 특수문자가 없는 이름으로 올려 주세요.",
+            f"'{raw[:80]}' 파일 이름은 사용할 수 없습니다. 경로나 특수문자가 없는 이름으로 올려 주세요.",
             f"The file name '{raw[:80]}' is not allowed. Use a plain name without a path.",
             422,
         )

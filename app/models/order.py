@@ -36,3 +36,12 @@ class Order(db.Model):
     @property
     def lines(self) -> list[dict]:
         return list(self.snapshot.get("lines", []))
+
+    def summary(self, locale: str) -> str:
+        """"캔버스 백팩 외 1건" / "캔버스 백팩 and 1 more", from the lines (``item_summary`` is stored in Korean)."""
+        lines = self.lines
+        first = (lines[0].get("name") if lines else None) or self.item_summary
+        more = len(lines) - 1
+        if more <= 0:
+            return first
+        return f"{first} and {more} more" if (locale or "ko").startswith("en") else f"{first} 외 {more}건"

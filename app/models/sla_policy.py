@@ -15,6 +15,8 @@ class SlaPolicy(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The English name; None shows the Korean one in English too (an admin's own policy).
+    name_en: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Conditions; None matches anything.
@@ -36,6 +38,9 @@ class SlaPolicy(db.Model):
     category = relationship("Category", lazy="select")
     queue = relationship("SupportQueue", foreign_keys=[queue_id], lazy="select")
     escalate_queue = relationship("SupportQueue", foreign_keys=[escalate_queue_id], lazy="select")
+
+    def display_name(self, locale: str) -> str:
+        return self.name_en if (locale or "ko").startswith("en") and self.name_en else self.name
 
 
 class SlaEvent(db.Model):

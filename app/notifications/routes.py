@@ -5,10 +5,12 @@ from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from app.domain.hangul import particle
+from app.labels import label
 from app.notifications import bp
 from app.services import unit_of_work
 from app.services.notifications import mark_all_read, mark_read, recent_for
-from app.web import utcnow
+from app.web import locale_code, utcnow
 
 
 def ticket_url(user, ticket_number: str) -> str:
@@ -18,11 +20,21 @@ def ticket_url(user, ticket_number: str) -> str:
     return url_for("customer.inquiry", number=ticket_number)
 
 
+def status_phrase(user, status: str) -> str:
+    """The new status as the reader knows it, quoted, with the particle Korean needs:
+    "'해결됨'으로", "'보류'로" ("'Solved'" in English)."""
+    name = label("status" if user.is_staff else "customer_status", status)
+    if locale_code() == "en":
+        return f"'{name}'"
+    return f"'{name}'{particle(name, '으로')}"
+
+
 @bp.route("/notifications")
 @login_required
 def index():
     return render_template("notifications/index.html", notifications=recent_for(current_user),
-                           form=FlaskForm(), ticket_url=ticket_url)
+                           form=FlaskForm(), ticket_url=ticket_url,
+                           status_phrase=lambda status: status_phrase(current_user, status))
 
 
 @bp.post("/notifications/<int:notification_id>/open")

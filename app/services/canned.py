@@ -197,26 +197,44 @@ def _in_scope(answer: CannedAnswer, ticket: Ticket) -> bool:
     return (not codes or ticket.category.code in codes) and (not slugs or ticket.queue.slug in slugs)
 
 
-def answers_for(actor: User, ticket: Ticket) -> list[CannedAnswer]:
-    """Active answers the actor may use on this ticket: shared or own, scoped to its category/queue."""
+def fit(answer: CannedAnswer, ticket: Ticket) -> int:
+    """How well an answer fits a ticket: 0 written for its category (or queue), 1 for any ticket,
+    2 written for other tickets."""
+    if not _in_scope(answer, ticket):
+        return 2
+    return 0 if answer.category_codes or answer.queue_slugs else 1
+
+
+def _active_for(actor: User) -> list[CannedAnswer]:
     _require_staff(actor)
-    rows = db.session.scalars(
+    return list(db.session.scalars(
         select(CannedAnswer).where(CannedAnswer.active.is_(True),
                                    or_(CannedAnswer.owner_id.is_(None), CannedAnswer.owner_id == actor.id))
-        .order_by(CannedAnswer.title, CannedAnswer.id))
-    return [a for a in rows if _in_scope(a, ticket)]
+        .order_by(CannedAnswer.title, CannedAnswer.id)))
+
+
+def answers_for(actor: User, ticket: Ticket) -> list[CannedAnswer]:
+    """Active answers meant for this ticket: shared or own, scoped to its category/queue (or unscoped)."""
+    return [a for a in _active_for(actor) if _in_scope(a, ticket)]
+
+
+def usable_answers(actor: User, ticket: Ticket) -> list[CannedAnswer]:
+    """Every active answer the actor may use on this ticket (shared or own), best fitting first:
+    those written for its category, then those for any ticket, then the rest (a 배송 ticket
+    may still need the 환불 answer)."""
+    return sorted(_active_for(actor), key=lambda a: fit(a, ticket))
 
 
 def search(actor: User, ticket: Ticket, query: str | None) -> list[CannedAnswer]:
-    """``answers_for`` whose title contains ``query`` (case-insensitive, or by 초성: "ㅎㅂ" → 환불…)."""
-    return [a for a in answers_for(actor, ticket) if matches(a.title, query or "")]
+    """``usable_answers`` whose title contains ``query`` (case-insensitive, or by 초성: "ㅎㅂ" → 환불…)."""
+    return [a for a in usable_answers(actor, ticket) if matches(a.title, query or "")]
 
 
 def _usable(actor: User, ticket: Ticket, answer_id: int) -> CannedAnswer:
     answer = load_answer(actor, answer_id)
     if not access.can_see_ticket(actor.actor(), requester_id=ticket.requester_id, queue_id=ticket.queue_id):
         raise NotFound("ticket")
-    if not answer.active or not _in_scope(answer, ticket):
+    if not answer.active:
         raise NotFound("canned_answer")
     return answer
 
@@ -294,17 +312,19 @@ def preview(actor: User, ticket: Ticket, answer_id: int, locale: str = "ko") -> 
 # ---------------------------------------------------------------- using
 
 def use(actor: User, ticket: Ticket, answer_id: int, *, body_override: str | None = None,
-        now: datetime, locale: str = "ko"):
-    """Send the answer (or the agent's edit of it) as a public reply, then apply its actions.
+        now: datetime, locale: str = "ko", internal: bool = False, files=()):
+    """Send the answer (or the agent's edit of it) from the ticket's reply box, then apply its actions.
 
     The text is rendered for this ticket; a placeholder with neither value nor default
-    refuses the send (422 naming them). Returns the message.
+    refuses the send (422 naming them). Files go with the message as with any reply. As
+    an internal note the answer changes nothing else: its status, priority and tag are
+    for answering the customer. Either way the use is counted. Returns the message.
     """
     answer = _usable(actor, ticket, answer_id)
     body = body_override if body_override and body_override.strip() else body_for(answer, locale)
     text = placeholders.render(body, values_for(ticket, actor, locale))
-    message = add_message(actor, ticket, body=text, internal=False, files=[], now=now)
-    actions = answer.actions or {}
+    message = add_message(actor, ticket, body=text, internal=internal, files=list(files), now=now)
+    actions = {} if internal else (answer.actions or {})
     if actions.get("status") or actions.get("priority"):
         update_ticket(actor, ticket, status=actions.get("status") or None,
                       priority=actions.get("priority") or None, now=now)

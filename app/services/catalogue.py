@@ -53,13 +53,14 @@ DEFAULT_CALENDARS = (
      "Business days (Mon–Fri 09:00–18:00, lunch 12:00–13:00, public holidays off)", False),
     ("always", "24시간 연중무휴", "24/7", True),
 )
-# name, membership, priority, first response, next reply, resolution (business minutes), calendar, escalate to
+# name, English name, membership, priority, first response, next reply, resolution (business minutes),
+# calendar, escalate to. (Migration c3e4a5b6d703 gives databases seeded before name_en these English names.)
 DEFAULT_POLICIES = (
-    ("위메프플러스 전용 (24시간)", "plus", None, 60, 120, 1440, "always", "high"),
-    ("긴급", None, "urgent", 60, 120, 480, "business", None),
-    ("높음", None, "high", 120, 240, 960, "business", "urgent"),
-    ("보통", None, "normal", 480, 480, 2400, "business", "high"),
-    ("낮음", None, "low", 960, 960, 4800, "business", None),
+    ("위메프플러스 전용 (24시간)", "Plus members (24/7)", "plus", None, 60, 120, 1440, "always", "high"),
+    ("긴급", "Urgent", None, "urgent", 60, 120, 480, "business", None),
+    ("높음", "High", None, "high", 120, 240, 960, "business", "urgent"),
+    ("보통", "Normal", None, "normal", 480, 480, 2400, "business", "high"),
+    ("낮음", "Low", None, "low", 960, 960, 4800, "business", None),
 )
 
 
@@ -78,9 +79,9 @@ def ensure_default_sla() -> None:
     db.session.flush()
     if db.session.scalar(select(SlaPolicy.id).limit(1)) is not None:
         return
-    for position, (name, membership, priority, first, reply, resolution, calendar, escalate) in \
+    for position, (name, name_en, membership, priority, first, reply, resolution, calendar, escalate) in \
             enumerate(DEFAULT_POLICIES):
-        db.session.add(SlaPolicy(name=name, position=position, active=True, membership=membership,
+        db.session.add(SlaPolicy(name=name, name_en=name_en, position=position, active=True, membership=membership,
                                  priority=priority, first_response_minutes=first, next_reply_minutes=reply,
                                  resolution_minutes=resolution, warn_percent=75,
                                  calendar_id=calendars[calendar].id, escalate_priority=escalate))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -111,3 +112,55 @@ def upsert_order(actor: User, number: str, data: object, now: datetime) -> tuple
 def status_history(order: Order) -> list[OrderStatusChange]:
     return list(db.session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
                                    .order_by(OrderStatusChange.id)))
+
+
+@dataclass(frozen=True)
+class ShippingFacts:
+    """What the order page and the agent's order card say about shipping, from the snapshot."""
+
+    fee_charged: int
+    base_fee: int
+    free_reason: str            # none | threshold | unconditional (policy_models.FreeReason)
+    free_threshold: int | None
+    plus_member: bool
+    coupon: int                 # the order coupon's amount (0 without one)
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    promised_delivery_by: datetime | None
+
+    @property
+    def free(self) -> bool:
+        return self.fee_charged == 0
+
+
+def _snapshot_time(value) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _amount(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def shipping_facts(order: Order) -> ShippingFacts:
+    """The shipping fee charged (and why it was free) and the delivery times of an order's snapshot.
+
+    Snapshots were validated when pushed, but older ones may lack a field: anything
+    missing reads as zero or unknown rather than failing the page.
+    """
+    snap = order.snapshot or {}
+    shipping = snap.get("shipping") if isinstance(snap.get("shipping"), dict) else {}
+    coupon = snap.get("order_coupon") if isinstance(snap.get("order_coupon"), dict) else {}
+    threshold = shipping.get("free_threshold")
+    return ShippingFacts(
+        fee_charged=_amount(shipping.get("fee_charged")), base_fee=_amount(shipping.get("base_fee")),
+        free_reason=str(shipping.get("free_reason") or "none"),
+        free_threshold=threshold if isinstance(threshold, int) and not isinstance(threshold, bool) else None,
+        plus_member=shipping.get("plus_member_at_order") is True, coupon=_amount(coupon.get("amount")),
+        shipped_at=_snapshot_time(snap.get("shipped_at")), delivered_at=_snapshot_time(snap.get("delivered_at")),
+        promised_delivery_by=_snapshot_time(snap.get("promised_delivery_by")))

@@ -82,6 +82,8 @@ class PolicyInput:
     means no target. Category by code, queues by slug, calendar by slug."""
 
     name: str = ""
+    # None leaves the English name as it is (cleared when the Korean name changes); "" clears it.
+    name_en: str | None = None
     active: bool = True
     membership: str | None = None
     priority: str | None = None
@@ -111,6 +113,11 @@ def _policy_values(data: PolicyInput) -> dict:
     elif len(name) > NAME_MAX:
         fields["name"] = "too_long"
     values["name"] = name
+    if data.name_en is not None:
+        name_en = data.name_en.strip()
+        if len(name_en) > NAME_MAX:
+            fields["name_en"] = "too_long"
+        values["name_en"] = name_en or None
 
     membership = _choice(data.membership)
     if membership is not None and membership not in MEMBERSHIPS:
@@ -230,7 +237,11 @@ def create_policy(actor: User, data: PolicyInput, *, position: int | str | None 
 
 def update_policy(actor: User, policy_id: int, data: PolicyInput) -> SlaPolicy:
     policy = get_policy(actor, policy_id)
-    _apply(policy, _policy_values(data))
+    values = _policy_values(data)
+    if "name_en" not in values and values["name"] != policy.name:
+        # A renamed policy must not keep showing its old name in English.
+        values["name_en"] = None
+    _apply(policy, values)
     db.session.flush()
     return policy
 

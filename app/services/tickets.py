@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
-from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from app.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound
+from app.domain.hangul import with_particle
 from app.domain.roles import Priority
 from app.domain.ticket_flow import (
     UNRESOLVED,
@@ -24,7 +25,7 @@ from app.extensions import db
 from app.models import Category, Message, Order, SupportQueue, Tag, Ticket, User, ticket_tags
 from app.services import sla
 from app.services.assignment import auto_assign
-from app.services.attachments import IncomingFile, prepare_uploads, store_uploads
+from app.services.attachments import IncomingFile, PreparedUpload, prepare_uploads, store_uploads
 from app.services.audit import record_event
 from app.services.notifications import notify
 from app.services.ticket_numbers import next_ticket_number
@@ -42,19 +43,35 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _clean_text(value: str | None, name: str, limit: int, ko_label: str, en_label: str,
-                *, single_line: bool = False) -> str:
+                *, single_line: bool = False, errors: FieldErrors | None = None) -> str:
+    """The text cleaned up, or its problem: raised, or added to ``errors`` (then '' is returned)."""
     # Control characters (NUL included) are dropped; a subject is one line, since it
     # ends up in email headers and list rows.
     text = _CONTROL.sub("", (value or "").replace("\r\n", "\n").replace("\r", "\n"))
     if single_line:
         text = " ".join(text.split())
     text = text.strip()
+    problems = errors if errors is not None else FieldErrors()
     if not text:
-        raise _invalid({name: "required"}, f"{ko_label}을(를) 입력해 주세요.", f"Please enter the {en_label}.")
-    if len(text) > limit:
-        raise _invalid({name: "too_long"}, f"{ko_label}은(는) {limit:,}자까지 쓸 수 있습니다.",
-                       f"The {en_label} may be at most {limit:,} characters.")
-    return text
+        problems.add(name, "required", f"{with_particle(ko_label, '을')} 입력해 주세요.",
+                     f"Please enter the {en_label}.")
+    elif len(text) > limit:
+        problems.add(name, "too_long", f"{with_particle(ko_label, '은')} {limit:,}자까지 쓸 수 있습니다.",
+                     f"The {en_label} may be at most {limit:,} characters.")
+    else:
+        return text
+    if errors is None:
+        problems.raise_if_any()
+    return ""
+
+
+def _check_uploads(files: list[IncomingFile], errors: FieldErrors) -> list[PreparedUpload]:
+    """The checked files, or the first file's problem added to ``errors``."""
+    try:
+        return prepare_uploads(files)
+    except DomainError as exc:
+        errors.add_error(exc)
+        return []
 
 
 # ---------------------------------------------------------------- reading
@@ -230,29 +247,32 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
                   submission_key: str | None = None, claim=None) -> Ticket:
     """File a 1:1 inquiry with its first message and attachments.
 
-    Every input is checked before anything is written: an unknown category, an
-    order that is not the requester's, a bad file — each refuses the whole
-    inquiry with a field-level error.
+    Every input is checked before anything is written: an unknown category, an empty
+    subject or message, an order that is not the requester's, a bad file — the inquiry
+    is refused once, with a message for each field that has a problem (``FieldErrors``).
     """
     if not access.can_file_ticket(actor.actor()):
         raise Forbidden("문의는 고객 또는 판매자 계정으로 작성할 수 있습니다.",
                         "Only customers and sellers can file inquiries.")
+    errors = FieldErrors()
     category = next((c for c in categories_for(actor) if c.code == (category_code or "").strip()), None)
     if category is None:
-        raise _invalid({"category": "unknown"}, "문의 유형을 선택해 주세요.",
-                       "Please choose a valid category.")
-    subject = _clean_text(subject, "subject", SUBJECT_MAX, "제목", "subject", single_line=True)
-    body = _clean_text(body, "body", BODY_MAX, "문의 내용", "details")
+        errors.add("category", "unknown", "문의 유형을 선택해 주세요.", "Please choose a valid category.")
+    subject = _clean_text(subject, "subject", SUBJECT_MAX, "제목", "subject", single_line=True, errors=errors)
+    body = _clean_text(body, "body", BODY_MAX, "문의 내용", "details", errors=errors)
     order = None
     if order_number and order_number.strip():
         order = db.session.scalar(select(Order).where(Order.number == order_number.strip()))
         if order is None or order.customer_id != actor.id:
-            raise _invalid({"order_number": "not_found"}, "선택한 주문을 찾을 수 없습니다.",
-                           "The selected order was not found among your orders.")
-    elif category.requires_order:
-        raise _invalid({"order_number": "required"},
-                       f"'{category.name_ko}' 문의는 주문을 선택해야 합니다.",
-                       f"A '{category.name_en}' inquiry needs one of your orders.")
+            order = None
+            errors.add("order_number", "not_found", "선택한 주문을 찾을 수 없습니다.",
+                       "The selected order was not found among your orders.")
+    elif category is not None and category.requires_order:
+        errors.add("order_number", "required",
+                   f"'{category.name_ko}' 문의는 주문을 선택해 주세요.",
+                   f"A '{category.name_en}' inquiry needs one of your orders.")
+    prepared = _check_uploads(files, errors)
+    errors.raise_if_any()
     if claim is not None:
         from app.services.refunds import check_claim
 
@@ -260,7 +280,6 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
             raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
                            "A cancellation or refund request needs an order.")
         check_claim(category.ticket_type, order, claim, now)
-    prepared = prepare_uploads(files)
 
     ticket = Ticket(
         number=next_ticket_number(now), type=category.ticket_type, category_id=category.id,
@@ -306,8 +325,10 @@ def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
         raise NotFound("ticket")
     if ticket.status == Status.CLOSED:
         raise closed_error()
-    body = _clean_text(body, "body", BODY_MAX, "내용", "message")
-    prepared = prepare_uploads(files)
+    errors = FieldErrors()
+    body = _clean_text(body, "body", BODY_MAX, "내용", "message", errors=errors)
+    prepared = _check_uploads(files, errors)
+    errors.raise_if_any()
 
     before = ticket.status
     after = status_after_message(before, by_staff=is_staff, internal=internal)

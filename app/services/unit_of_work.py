@@ -16,6 +16,7 @@ from app.extensions import db
 log = logging.getLogger(__name__)
 _HOOKS = "munui_after_commit"
 _FILES = "munui_new_files"
+_MEMO = "munui_unit_memo"
 
 
 def after_commit(hook: Callable[[], None]) -> None:
@@ -28,6 +29,11 @@ def track_new_file(path: str) -> None:
     db.session.info.setdefault(_FILES, []).append(path)
 
 
+def memo(name: str) -> dict:
+    """A dict that lives as long as the current unit of work (forgotten on commit and rollback)."""
+    return db.session.info.setdefault(_MEMO, {}).setdefault(name, {})
+
+
 def commit() -> None:
     """Commit the unit of work, then release its side effects."""
     try:
@@ -36,6 +42,7 @@ def commit() -> None:
         rollback()
         raise
     db.session.info.pop(_FILES, None)
+    db.session.info.pop(_MEMO, None)
     hooks = db.session.info.pop(_HOOKS, [])
     db.session.info.pop("munui_outbox_pending", None)
     for hook in hooks:
@@ -51,6 +58,7 @@ def rollback() -> None:
 def discard_pending() -> None:
     """Forget hooks and delete files of a unit of work that did not commit."""
     db.session.info.pop(_HOOKS, None)
+    db.session.info.pop(_MEMO, None)
     db.session.info.pop("munui_outbox_pending", None)
     for path in db.session.info.pop(_FILES, []):
         try:

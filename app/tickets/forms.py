@@ -8,6 +8,8 @@ class AgentReplyForm(FlaskForm):
     body = TextAreaField(_l("답변"))
     internal = BooleanField(_l("내부 메모 (고객에게 보이지 않음)"))
     files = MultipleFileField(_l("파일 첨부"))
+    # The 자주 쓰는 답변 whose text was put into the box: sending counts its use and applies its actions.
+    canned_answer_id = HiddenField()
 
 
 class TicketUpdateForm(FlaskForm):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.claim_pages import decision_view, line_names, request_lines
 from app.domain import access
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, NotFound
 from app.domain.policy import InspectionCondition
 from app.domain.roles import Priority
 from app.domain.ticket_flow import AGENT_SETTABLE
@@ -16,6 +16,7 @@ from app.extensions import db
 from app.labels import label
 from app.models import SupportQueue, Ticket
 from app.permissions import staff_required
+from app.services import canned as canned_answers
 from app.services import presence, unit_of_work
 from app.services.attachments import load_attachment_for
 from app.services.audit import events_for
@@ -33,7 +34,7 @@ from app.services.tickets import (
 from app.services.workspace import change_tags
 from app.tickets import bp
 from app.tickets.forms import AgentReplyForm, ConfirmForm, DecisionForm, ReturnForm, TicketUpdateForm
-from app.web import krw, locale_code, send_attachment, utcnow
+from app.web import chosen_file_names, krw, locale_code, send_attachment, utcnow
 
 INSPECTION_CONDITIONS = tuple(c.value for c in InspectionCondition)
 
@@ -77,18 +78,29 @@ def _claim(ticket, form: DecisionForm | None = None, decision=None, error: str |
     return card
 
 
-def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, canned=None,
-            conflict=None, seen_message_id=None):
+def _picker(ticket, **kwargs) -> dict:
     from app.canned.routes import picker
 
+    return picker(ticket, **kwargs)
+
+
+def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, canned=None,
+            conflict=None, seen_message_id=None, files_again=()):
     if seen_message_id is None:  # the reply form remembers the newest message shown (collision check)
         seen_message_id = presence.latest_message_id(ticket)
+    canned = canned or _picker(ticket)
+    if reply_form is None:
+        reply_form = AgentReplyForm()
+        if canned["preview"] is not None:
+            # ?canned=<id>: the picked answer, rendered for this ticket, in the reply box (no JS needed).
+            reply_form.body.data = canned["preview"].text
+            reply_form.canned_answer_id.data = str(canned["preview"].answer.id)
     return render_template(
         "tickets/show.html", ticket=ticket, messages=visible_messages(current_user, ticket),
-        events=events_for(ticket), reply_form=reply_form or AgentReplyForm(),
+        events=events_for(ticket), reply_form=reply_form,
         update_form=update_form or _update_form(ticket), confirm_form=ConfirmForm(),
-        claim=claim or _claim(ticket), canned=canned or picker(ticket),
-        conflict=conflict, seen_message_id=seen_message_id,
+        claim=claim or _claim(ticket), canned=canned,
+        conflict=conflict, seen_message_id=seen_message_id, files_again=files_again,
         viewers=presence.others(current_user, ticket, utcnow()),
         can_take=access.can_be_assignee(role=current_user.role, queue_ids=current_user.queue_ids,
                                         queue_id=ticket.queue_id, active=current_user.active),
@@ -139,27 +151,66 @@ def post_message(number: str):
     ticket = load_ticket_for(current_user, number)
     form = AgentReplyForm()
     seen = _seen_message_id()
+    files_again = chosen_file_names(request.files.getlist(form.files.name))
     if not form.validate_on_submit():
-        return _render(ticket, reply_form=form, status=400, seen_message_id=seen)
+        return _render(ticket, reply_form=form, status=400, seen_message_id=seen, files_again=files_again,
+                       canned=_picker(ticket, answer_id=_canned_answer_id(form)))
     if seen is not None and request.form.get("confirm_conflict") != "1":
         # Someone else wrote since this agent opened the page: show it, keep the draft, ask.
         newer = presence.messages_since(current_user, ticket, seen)
         if newer:
-            conflict = {"messages": newer, "ids": {m.id for m in newer},
-                        "had_files": any(f.filename for f in request.files.getlist(form.files.name))}
-            return _render(ticket, reply_form=form, status=409, conflict=conflict)
+            conflict = {"messages": newer, "ids": {m.id for m in newer}}
+            return _render(ticket, reply_form=form, status=409, conflict=conflict, files_again=files_again,
+                           canned=_picker(ticket, answer_id=_canned_answer_id(form)))
+    canned_id = _canned_answer_id(form)
+    files = request.files.getlist(form.files.name)
     try:
-        add_message(current_user, ticket, body=form.body.data, internal=bool(form.internal.data),
-                    files=request.files.getlist(form.files.name), now=utcnow())
+        if canned_id is None or not (form.body.data or "").strip():
+            # (An emptied box is an empty reply, refused as such, not the answer's full text.)
+            add_message(current_user, ticket, body=form.body.data, internal=bool(form.internal.data),
+                        files=files, now=utcnow())
+        else:
+            canned_answers.use(current_user, ticket, canned_id, body_override=form.body.data,
+                               internal=bool(form.internal.data), files=files, now=utcnow(),
+                               locale=canned_answers.reply_locale(ticket))
         unit_of_work.commit()
     except DomainError as exc:
         unit_of_work.rollback()
-        field = form.files if "files" in exc.fields else form.body
-        field.errors = list(field.errors) + [exc.message(locale_code())]
-        return _render(load_ticket_for(current_user, number), reply_form=form, status=exc.status,
-                       seen_message_id=seen)
-    flash(_("내부 메모를 남겼습니다.") if form.internal.data else _("답변을 보냈습니다."))
+        lang = locale_code()
+        if isinstance(exc, NotFound):
+            if exc.what != "canned_answer" or not _answer_visible(canned_id):
+                raise  # someone else's personal answer does not exist for this agent
+            # Switched off since the page opened: the text stays in the box, to send as a plain reply.
+            form.canned_answer_id.data = ""
+            form.body.errors = list(form.body.errors) + [
+                _("넣은 자주 쓰는 답변을 더 이상 쓸 수 없습니다. 내용을 확인한 뒤 다시 보내 주세요.")]
+        for name in list(exc.fields) or ([] if isinstance(exc, NotFound) else ["body"]):
+            field = form.files if name == "files" else form.body
+            field.errors = list(field.errors) + [exc.field_message(name, lang)]
+        ticket = load_ticket_for(current_user, number)
+        return _render(ticket, reply_form=form, status=422 if isinstance(exc, NotFound) else exc.status,
+                       seen_message_id=seen, files_again=files_again,
+                       canned=_picker(ticket, answer_id=_canned_answer_id(form)))
+    if form.internal.data:
+        flash(_("내부 메모를 남겼습니다."))
+    else:
+        flash(_("자주 쓰는 답변을 보냈습니다.") if canned_id else _("답변을 보냈습니다."))
     return redirect(url_for("tickets.show", number=number))
+
+
+def _answer_visible(answer_id: int | None) -> bool:
+    try:
+        canned_answers.load_answer(current_user, answer_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _canned_answer_id(form: AgentReplyForm) -> int | None:
+    try:
+        return int(form.canned_answer_id.data) if form.canned_answer_id.data else None
+    except ValueError:
+        return None
 
 
 @bp.post("/desk/tickets/<number>/update")

@@ -155,3 +155,31 @@ def test_due_time_is_monotonic_in_the_start(a, b, m):
 def test_due_time_is_monotonic_in_the_minutes(start, m1, m2):
     small, big = sorted((m1, m2))
     assert CAL.add_business_time(start, small) <= CAL.add_business_time(start, big)
+
+
+# ---------------------------------------------------------------- counting backwards
+
+@pytest.mark.parametrize(("end", "minutes", "start"), [
+    (kst(2026, 11, 25, 11), 60, kst(2026, 11, 25, 10)),            # inside a window
+    (kst(2026, 11, 25, 13, 30), 60, kst(2026, 11, 25, 11, 30)),    # back across lunch
+    (kst(2026, 11, 25, 10), 60, kst(2026, 11, 25, 9)),             # lands on the opening: 09:00
+    (kst(2026, 11, 26, 9, 30), 60, kst(2026, 11, 25, 17, 30)),     # back across the night
+    (kst(2026, 11, 28, 23), 60, kst(2026, 11, 27, 17)),            # Saturday night → Friday afternoon
+    (kst(2026, 11, 30, 8), 30, kst(2026, 11, 27, 17, 30)),         # Monday before opening
+    (kst(2026, 9, 28, 10), 120, kst(2026, 9, 23, 17)),             # back over 추석 2026
+    (kst(2026, 9, 25, 15), 480, kst(2026, 9, 23, 9)),              # on 추석 itself: the day before is the last
+    (kst(2026, 11, 28, 14), 0, kst(2026, 11, 28, 14)),             # 0 minutes is the end itself
+])
+def test_subtract_business_time_hand_computed(end, minutes, start):
+    result = CAL.subtract_business_time(end, minutes)
+    assert result == start
+    assert result.utcoffset() == timedelta(0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(end=instants, m=minutes)
+def test_subtracting_then_measuring_gives_the_minutes_back(end, m):
+    for cal in (CAL, always_open_calendar()):
+        start = cal.subtract_business_time(end, m)
+        assert start <= end
+        assert cal.business_minutes_between(start, end) == pytest.approx(m, abs=1e-6)

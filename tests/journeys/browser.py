@@ -116,7 +116,10 @@ class Form:
                     pick = chosen[0] if chosen else options[0]
                     self.values.append((name, pick.get("value", pick.get_text())))
             elif kind == "textarea":
-                self.values.append((name, el.get_text()))
+                # As browsers parse it: a newline right after <textarea> is not part of the value.
+                text = el.get_text()
+                self.values.append((name, text[2:] if text.startswith("\r\n") else
+                                    text[1:] if text.startswith("\n") else text))
             else:
                 self.values.append((name, el.get("value", "")))
 

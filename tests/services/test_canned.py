@@ -103,11 +103,17 @@ def test_scoping_by_category_queue_and_owner(people, now):
         canned.preview(people["other"], delivery, mine.id)
     with pytest.raises(NotFound):
         canned.use(people["other"], delivery, mine.id, now=now)
-    # Out of scope or inactive: not offered, and not usable.
-    with pytest.raises(NotFound):
-        canned.use(people["agent"], product, for_delivery.id, now=now)
+    # Out of scope: offered after the fitting ones, and usable (a 배송 ticket may need the 환불 answer).
+    assert [a.title for a in canned.usable_answers(people["agent"], product)] == [
+        "일반 큐 안내", "내 답변", "추가 확인 요청", "배송 지연 안내"]
+    assert canned.fit(for_delivery, product) == 2 and canned.fit(for_delivery, delivery) == 0
+    assert canned.preview(people["agent"], product, for_delivery.id).answer.id == for_delivery.id
+    # Inactive: neither offered nor usable.
+    assert off.id not in ids(canned.usable_answers(people["agent"], delivery))
     with pytest.raises(NotFound):
         canned.preview(people["agent"], delivery, off.id)
+    with pytest.raises(NotFound):
+        canned.use(people["agent"], delivery, off.id, now=now)
     with pytest.raises(DomainError) as exc:
         canned.answers_for(people["customer"], delivery)
     assert exc.value.status == 403

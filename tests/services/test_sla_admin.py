@@ -417,3 +417,20 @@ def test_match_policy_follows_the_edited_policies(admin):
     db.session.expire_all()
     assert names()[3] == "환불 전용"
     assert match_policy(ticket).name == "환불 전용"
+
+
+def test_policies_have_english_names_that_follow_a_rename(admin):
+    assert [p.display_name("en") for p in policies()] == ["Plus members (24/7)", "Urgent", "High", "Normal", "Low"]
+    assert [p.display_name("ko") for p in policies()] == DEFAULT_NAMES
+    urgent = policies()[1]
+    # Saved without touching the English name: kept.
+    sla_admin.update_policy(admin, urgent.id, valid(name="긴급", priority="urgent"))
+    assert urgent.name_en == "Urgent"
+    # Renamed in Korean only: the old English name would be wrong, so English shows the new name.
+    sla_admin.update_policy(admin, urgent.id, valid(name="긴급 (VIP)", priority="urgent"))
+    assert urgent.name_en is None and urgent.display_name("en") == "긴급 (VIP)"
+    sla_admin.update_policy(admin, urgent.id, valid(name="긴급 (VIP)", name_en=" Urgent (VIP) ", priority="urgent"))
+    assert urgent.display_name("en") == "Urgent (VIP)"
+    with pytest.raises(ValidationFailed) as exc:
+        sla_admin.update_policy(admin, urgent.id, valid(name="긴급", name_en="x" * 101))
+    assert exc.value.fields == {"name_en": "too_long"}

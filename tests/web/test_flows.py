@@ -60,7 +60,7 @@ def test_customer_files_reads_replies_with_a_file_and_solves(app, make_client):
     assert response.status_code == 302
     ticket = _ticket()
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"문의가 접수되었습니다. 문의 번호는 {ticket.number} 입니다." in page
+    assert f'문의가 접수되었습니다. 문의 번호는 <span class="ticket-number">{ticket.number}</span> 입니다.' in page
     assert _status(page) == ("new", "접수")
     assert order.number in page
 
