@@ -35,7 +35,7 @@ KINDS = {
     "customer.inquiry": "ticket", "customer.reply": "ticket", "customer.solve": "ticket",
     "tickets.show": "ticket", "tickets.assign_me": "ticket", "tickets.decision": "ticket", "tickets.merge": "ticket",
     "tickets.post_message": "ticket", "tickets.split": "ticket", "tickets.presence_ping": "ticket",
-    "tickets.tags": "ticket", "tickets.update": "ticket", "canned.send": "ticket", "tickets.record_return": "ticket",
+    "tickets.tags": "ticket", "tickets.update": "ticket", "canned.preview": "ticket", "tickets.record_return": "ticket",
     "api.show": "ticket", "api.patch": "ticket", "api.get_decision": "ticket", "api.post_decision": "ticket",
     "api.post_message": "ticket",
     "tickets.download": "attachment", "tickets.inline": "attachment", "api.attachment": "attachment",
@@ -109,8 +109,7 @@ def _world() -> World:
     notification = db.session.scalars(select(Notification).where(Notification.user_id == owner.id)).first()
     assert notification is not None, "the owner was told of the decision"
     values = {
-        "ticket": {"number": ticket.number, "message_id": later.id,
-                   "answer_id": canned.id},
+        "ticket": {"number": ticket.number, "message_id": later.id, "answer_id": canned.id},
         "attachment": {"attachment_id": db.session.scalars(select(Attachment.id)).first()},
         "order": {"number": order.number}, "shop": {"number": order.number,
                                                     "refund_id": ticket.refund_request.refund.id},

@@ -28,7 +28,7 @@ def _notices(user, kind=None) -> list[Notification]:
     return list(db.session.scalars(stmt.order_by(Notification.id)))
 
 
-def test_one_sweep_breaching_two_timers_tells_each_person_once(app):
+def test_one_sweep_breaching_two_timers_tells_each_person_which_targets(app, web_app, make_client):
     customer = make_user("customer")
     agent = make_user("agent", queues=["general"])
     lead = make_user("lead", queues=["general"])
@@ -40,8 +40,15 @@ def test_one_sweep_breaching_two_timers_tells_each_person_once(app):
     unit_of_work.commit()
     assert result.breached == 2
     for person in (agent, lead):
-        assert len(_notices(person, "sla_breach")) == 1, person.role
-    # Each email names its metric, so both still go out.
+        # two different notices, each naming its target — not two copies of "SLA 기한을 넘겼습니다"
+        assert sorted(n.data["metric"] for n in _notices(person, "sla_breach")) == ["first_response", "resolution"]
+    from tests.factories import sign_in
+
+    browser = make_client()
+    sign_in(browser, agent)
+    page = browser.get("/notifications").get_data(as_text=True)
+    assert "첫 응답 기한을 넘겼습니다" in page and "해결 기한을 넘겼습니다" in page
+    # Each email names its metric too.
     emails = db.session.scalars(select(OutboxEvent).where(OutboxEvent.kind == "email")).all()
     assert sorted(e.payload["data"]["metric"] for e in emails
                   if e.payload["user_id"] == agent.id and e.payload["template"] == "sla_breach") == \
