@@ -16,17 +16,6 @@ from app.web import locale_code
 REASON_CODES = ("change_of_mind", "defective", "wrong_item", "damaged_in_transit", "misdescribed",
                 "late_delivery", "other")
 ATTESTATIONS = ("packaging_intact", "opened_for_inspection_only", "unused")
-CANCELLABLE = ("payment_pending", "paid", "preparing")
-RETURNABLE = ("shipped", "delivered", "purchase_confirmed")
-
-
-def claim_kind_for(status: str) -> str | None:
-    """What the customer may ask for an order in ``status``: cancel before shipment, refund after."""
-    if status in CANCELLABLE:
-        return "cancel"
-    if status in RETURNABLE:
-        return "refund"
-    return None
 
 
 # Notes that only make sense for a request that goes ahead ("the inspection decides the final

@@ -169,6 +169,7 @@ CLAIM_BODIES = {"change_of_mind": "마음이 바뀌었어요.", "damaged_in_tran
 
 def _load_claims(customers, staff, orders, now) -> None:
     """Cancellation and refund tickets that exercise the policy module's rules."""
+    from app.domain.claim_flow import claim_subject
     from app.services.refunds import ClaimIneligible, ClaimInput, decide, record_return
 
     used: set[int] = set()
@@ -186,7 +187,7 @@ def _load_claims(customers, staff, orders, now) -> None:
             try:
                 ticket = create_ticket(
                     customer, category_code="cancellation" if kind == "cancel" else "refund",
-                    subject=f"주문 {order.number} {'취소' if kind == 'cancel' else '반품·환불'} 신청",
+                    subject=claim_subject(kind, order.number),
                     body=CLAIM_BODIES.get(reason, "받은 상품이 불량입니다."),
                     order_number=order.number, files=[], now=when,
                     claim=ClaimInput(kind=kind, lines=[(line["line_id"], 1)], reason=reason,

@@ -92,6 +92,24 @@ def end_session() -> None:
     session.clear()
 
 
+def ticket_subject(ticket) -> str:
+    """The ticket's subject as the reader reads it: a claim's generated subject in their language."""
+    from app.domain.claim_flow import shown_subject
+
+    return shown_subject(ticket.subject, ticket.type, ticket.order.number if ticket.order_id else None,
+                         locale_code())
+
+
+def notice_subject(data: dict) -> str:
+    """A notification's ticket subject as the reader reads it (see ``ticket_subject``)."""
+    from app.domain.claim_flow import shown_subject
+
+    subject = (data or {}).get("subject") or ""
+    if not data.get("ticket_type"):
+        return subject
+    return shown_subject(subject, data["ticket_type"], data.get("order_number"), locale_code())
+
+
 def locale_code() -> str:
     locale = get_locale()
     return locale.language if locale else "ko"
@@ -165,6 +183,8 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["audit_sentence"] = audit_sentence
+    app.jinja_env.filters["subject"] = ticket_subject
+    app.jinja_env.globals["notice_subject"] = notice_subject
     app.jinja_env.globals["shipping_facts"] = shipping_facts
     app.jinja_env.globals["sla_badge_state"] = _sla_badge_state
     app.jinja_env.globals["sla_remaining"] = _sla_remaining

@@ -19,6 +19,7 @@ def _select(label):
 
 class PolicyForm(FlaskForm):
     name = StringField(_l("이름"))
+    name_en = StringField(_l("영어 이름 (선택)"))
     active = BooleanField(_l("사용"), default=True)
     position = _select(_l("순서"))
     membership = _select(_l("회원 등급"))

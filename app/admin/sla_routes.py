@@ -105,7 +105,7 @@ def _policy_choices(form: PolicyForm, *, new: bool) -> None:
 
 def _policy_input(form: PolicyForm) -> PolicyInput:
     return PolicyInput(**{name: form[name].data for name in (
-        "name", "active", "membership", "priority", "category", "queue", "first_response_minutes",
+        "name", "name_en", "active", "membership", "priority", "category", "queue", "first_response_minutes",
         "next_reply_minutes", "resolution_minutes", "warn_percent", "calendar", "escalate_priority",
         "escalate_queue")})
 
@@ -115,7 +115,7 @@ def _policy_form_data(policy) -> dict:
         return "" if value is None else str(value)
 
     return {
-        "name": policy.name, "active": policy.active, "membership": text(policy.membership),
+        "name": policy.name, "name_en": policy.name_en or "", "active": policy.active, "membership": text(policy.membership),
         "priority": text(policy.priority), "category": policy.category.code if policy.category else "",
         "queue": policy.queue.slug if policy.queue else "",
         "first_response_minutes": text(policy.first_response_minutes),

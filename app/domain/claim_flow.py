@@ -48,6 +48,27 @@ def ticket_status_after_decision(*, kind: str, approved: bool, goods_back: bool)
     return Status.SOLVED
 
 
+_SUBJECTS = {"cancel": ("주문 {number} 취소 신청", "Cancellation of order {number}"),
+             "refund": ("주문 {number} 반품·환불 신청", "Return and refund of order {number}")}
+
+
+def claim_subject(kind: str, order_number: str, locale: str = "ko") -> str:
+    """The subject the desk gives a claim's ticket. Stored in Korean (the desk's language) and shown
+    in the reader's language (``shown_subject``)."""
+    ko, en = _SUBJECTS.get(kind, _SUBJECTS["refund"])
+    return (en if (locale or "ko").startswith("en") else ko).format(number=order_number)
+
+
+def shown_subject(subject: str, ticket_type: str, order_number: str | None, locale: str) -> str:
+    """A ticket's subject in the reader's language when it is one the desk generated for a claim
+    (in either language); a subject the customer wrote is shown as written."""
+    kind = {"cancellation": "cancel", "refund": "refund"}.get(ticket_type)
+    if kind is None or not order_number:
+        return subject
+    generated = {claim_subject(kind, order_number, "ko"), claim_subject(kind, order_number, "en")}
+    return claim_subject(kind, order_number, locale) if subject in generated else subject
+
+
 @dataclass(frozen=True)
 class DecisionNotice:
     """The facts the customer's message about a decision is written from (money in KRW)."""

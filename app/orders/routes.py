@@ -11,11 +11,11 @@ from flask_login import current_user
 from app.claim_pages import (
     ATTESTATIONS,
     REASON_CODES,
-    claim_kind_for,
     claimable_lines,
     decision_view,
     discovery_instant,
 )
+from app.domain.claim_flow import claim_kind_for, claim_subject
 from app.domain.errors import DomainError, NotFound
 from app.extensions import db
 from app.labels import label
@@ -179,10 +179,7 @@ def _submit(form: ClaimForm, order, kind: str, lines: list[dict], chosen: dict[s
     existing = find_submitted(current_user, form.submission_key.data)
     if existing is not None:
         return redirect(url_for("customer.inquiry", number=existing.number))
-    if kind == "cancel":
-        subject = _("주문 %(number)s 취소 신청", number=order.number)
-    else:
-        subject = _("주문 %(number)s 반품·환불 신청", number=order.number)
+    subject = claim_subject(kind, order.number)  # stored in Korean, shown in the reader's language
     body = claim_input.reason_text or _summary(lines, chosen, claim_input.reason)
     ticket = create_ticket(current_user, category_code="cancellation" if kind == "cancel" else "refund",
                            subject=subject, body=body, order_number=order.number,

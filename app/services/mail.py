@@ -79,6 +79,11 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
         if "ticket_number" not in data:
             raise LookupError(f"the {template!r} email needs a link or a ticket number")
         link = ticket_link(data["ticket_number"], staff=staff)
+    if data.get("subject") and data.get("ticket_type"):
+        from app.domain.claim_flow import shown_subject
+
+        data = {**data, "subject": shown_subject(data["subject"], data["ticket_type"], data.get("order_number"),
+                                                 locale)}
     with force_locale(locale if locale in ("ko", "en") else "ko"):
         context = {"data": data, "name": to_name, "link": link,
                    "expected_answer": _expected_answer(data, locale),

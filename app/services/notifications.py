@@ -59,6 +59,9 @@ def notify(user_id: int | None, ticket: Ticket, kind: str, now: datetime, actor:
     if user_id is None or (actor is not None and actor.id == user_id):
         return
     payload = {"ticket_number": ticket.number, "subject": ticket.subject, **data}
+    if ticket.type != "inquiry" and ticket.order_id:
+        # a claim's generated subject is shown in the reader's language (app/domain/claim_flow.py)
+        payload.update(ticket_type=ticket.type, order_number=ticket.order.number)
     if actor is not None:
         payload["actor_name"] = actor.name
     body = payload.pop("body", None)
