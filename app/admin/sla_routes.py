@@ -115,7 +115,8 @@ def _policy_form_data(policy) -> dict:
         return "" if value is None else str(value)
 
     return {
-        "name": policy.name, "name_en": policy.name_en or "", "active": policy.active, "membership": text(policy.membership),
+        "name": policy.name, "name_en": policy.name_en or "", "active": policy.active,
+        "membership": text(policy.membership),
         "priority": text(policy.priority), "category": policy.category.code if policy.category else "",
         "queue": policy.queue.slug if policy.queue else "",
         "first_response_minutes": text(policy.first_response_minutes),

@@ -407,14 +407,15 @@ DEFAULT_ANSWERS: tuple[tuple[str, tuple[str, ...], str | None, str | None, str],
     ("취소 완료 안내", ("cancellation",), "solved", None,
      '안녕하세요, {{ customer.name }} 고객님.\n\n'
      '주문({{ order.number | default("주문번호 확인 중") }}) 취소가 완료되었습니다. '
-     '환불 금액은 {{ refund.amount | default("결제 수단별 취소 금액") }}이며, 결제 수단에 따라 '
-     '영업일 기준 3~7일 안에 환불됩니다.\n\n{{ agent.name }} 드림'),
+     '환불 금액은 {{ refund.amount | default("결제 수단별 취소 금액") }}이며, '
+     '{{ refund.due_date | default("영업일 기준 3일 안") }}까지 결제 수단으로 환불됩니다. '
+     '카드 결제 취소는 카드사에 따라 반영까지 영업일 기준 3~7일이 더 걸릴 수 있습니다.\n\n{{ agent.name }} 드림'),
     ("환불 접수 안내", ("refund", "cancellation"), "pending", None,
      '안녕하세요, {{ customer.name }} 고객님. 위메프 고객센터입니다.\n\n'
      '주문({{ order.number | default("주문번호 확인 중") }})의 환불 신청이 접수되었습니다. '
      '환불 예정 금액은 {{ refund.amount | default("검토 후 안내") }}이며, '
      '환불 기한은 {{ refund.due_date | default("승인 후 안내") }}입니다.\n\n'
-     '카드 결제는 카드사 사정에 따라 영업일 기준 3~7일이 걸릴 수 있습니다.\n{{ agent.name }} 드림'),
+     '카드 결제 취소는 카드사에 따라 반영까지 영업일 기준 3~7일이 더 걸릴 수 있습니다.\n{{ agent.name }} 드림'),
     ("반품 안내", ("refund",), "pending", "반품",
      '안녕하세요, {{ customer.name }} 고객님.\n\n'
      '반품은 상품 수령 후 7일 이내에 마이페이지 > 주문내역 > 반품 신청에서 접수하실 수 있습니다. '
