@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -97,7 +97,13 @@ def register(app: Flask) -> None:
             message = (f"Upload too large. Each file may be at most {limit} MB, {count} files at a time."
                        if locale_code() == "en" else
                        f"업로드가 너무 큽니다. 파일 하나는 {limit}MB, 한 번에 {count}개까지 올릴 수 있습니다.")
-        return render_error(status, code, message)
+        response, status = render_error(status, code, message)
+        response = make_response(response, status)
+        # A 405 names the methods the route has (RFC 9110 §15.5.6); other headers of the exception too.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

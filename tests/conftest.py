@@ -183,3 +183,18 @@ def browser(web_app):
 def mail_dir(app):
     """Where the embedded mail default writes the .eml files."""
     return app.config["MAIL_FILE_DIR"]
+
+
+@pytest.fixture()
+def live_server(web_app):
+    """The desk on http://127.0.0.1:<port>, served by werkzeug in a thread for this test."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, web_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)

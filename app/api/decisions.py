@@ -60,14 +60,22 @@ def get_decision(number: str):
 def post_decision(number: str):
     ticket = load_ticket_for(g.api_user, number)
     data = json_body()
-    note = data.get("note")
+    fields = {}
+    note, digest_seen, judgement = data.get("note"), data.get("evaluation_digest"), data.get("judgement", False)
     if note is not None and not isinstance(note, str):
-        raise DomainError("validation_failed", "note는 문자열이어야 합니다.", "note must be a string.", status=422,
-                          fields={"note": "not_a_string"})
+        fields["note"] = "not_a_string"
+    if digest_seen is not None and not isinstance(digest_seen, str):
+        fields["evaluation_digest"] = "not_a_string"
+    if not isinstance(judgement, bool):
+        fields["judgement"] = "not_a_boolean"
+    if not isinstance(data.get("action"), str):
+        fields["action"] = "required" if data.get("action") is None else "not_a_string"
+    if fields:
+        raise DomainError("validation_failed", "결정 내용을 확인해 주세요.", "Please check the decision.", status=422,
+                          fields=fields)
     try:
-        result = decide(g.api_user, ticket, action=str(data.get("action") or ""), note=note, now=utcnow(),
-                        seen_digest=data.get("evaluation_digest") if isinstance(data.get("evaluation_digest"), str)
-                        else None, judgement=data.get("judgement") is True)
+        result = decide(g.api_user, ticket, action=data["action"], note=note, now=utcnow(),
+                        seen_digest=digest_seen, judgement=judgement)
     except DecisionChanged as exc:
         unit_of_work.rollback()
         body = {"error": {"code": exc.code, "message": exc.message(locale_code())},

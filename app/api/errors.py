@@ -82,16 +82,31 @@ def json_body() -> dict:
     return checked_json(data)
 
 
-def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 10**9, cap: int | None = None) -> int:
+    """A whole-number query value (ASCII digits) within [minimum, maximum], else a 400; above ``cap``
+    (when given) the value is capped, as the document says of ``per_page``."""
+    raw = one_arg(name)
+    if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DomainError("validation_failed", f"{name} 값이 올바르지 않습니다.",
-                          f"{name} must be a number.", status=400, fields={name: "invalid"}) from None
-    value = max(minimum, value)
-    return min(value, maximum) if maximum else value
+    if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 18:
+        raise DomainError("validation_failed", f"{name} 값은 숫자여야 합니다.",
+                          f"{name} must be a whole number.", status=400, fields={name: "invalid"})
+    value = int(raw)
+    if value < minimum:
+        raise DomainError("validation_failed", f"{name} 값은 {minimum} 이상이어야 합니다.",
+                          f"{name} must be at least {minimum}.", status=400, fields={name: "too_small"})
+    if value > maximum:
+        raise DomainError("validation_failed", f"{name} 값은 {maximum} 이하여야 합니다.",
+                          f"{name} must be at most {maximum}.", status=400, fields={name: "too_large"})
+    return min(value, cap) if cap else value
+
+
+def one_arg(name: str) -> str | None:
+    """A query value that may be given once: ``?type=a&type=b`` is a 400, not a silent pick of one."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise DomainError("validation_failed", f"{name} 값은 한 번만 줄 수 있습니다.",
+                          f"{name} may be given only once.", status=400, fields={name: "repeated"})
+    return values[0] if values else None
 
 

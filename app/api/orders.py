@@ -18,7 +18,7 @@ READERS = ("customer", "agent", "lead", "admin")
 @token_required(*READERS)
 def orders():
     page = int_arg("page", 1)
-    per_page = int_arg("per_page", 25, maximum=100)
+    per_page = int_arg("per_page", 25, cap=100)
     items, total = list_orders(g.api_user, customer_email=request.args.get("customer_email"),
                                page=page, per_page=per_page)
     return jsonify({"items": [order_json(o) for o in items], "page": page, "per_page": per_page,

@@ -75,6 +75,12 @@ def _operation(summary: str, *, operation_id: str, tag: str, roles: list[str] | 
     return op
 
 
+def _links(parameter: str, expression: str, *operation_ids: str) -> dict:
+    """OpenAPI links: what a client (or schemathesis's stateful phase) can call next with this answer."""
+    return {op[0].upper() + op[1:]: {"operationId": op, "parameters": {parameter: expression}}
+            for op in operation_ids}
+
+
 def _query(name: str, description: str, schema: dict | None = None) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
             "schema": schema or {"type": "string"}}
@@ -116,15 +122,18 @@ ERROR_RESPONSES = {
     503: ("ServiceUnavailable", "A dependency (the database) is briefly unavailable."),
 }
 
+MAX_ROW_ID = 2**63 - 1
 PAGE_PARAMS = [
-    _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
-    _query("per_page", "Rows per page (at most 100; larger values are capped).",
-           {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}),
+    _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 10**9, "default": 1}),
+    _query("per_page", "Rows per page; values above 100 are capped to 100.",
+           {"type": "integer", "minimum": 1, "maximum": 10**9, "default": 25}),
 ]
+ROW_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
+# Text that must say something: at least one character that is not white space.
+SOME_TEXT = r"\S"
 TICKET_NUMBER = _path_param("number", "The ticket's public number, e.g. `M-20261126-0001`.")
 ORDER_NUMBER = _path_param("number", "The order's public number, e.g. `20261120-000123`.")
-REFUND_ID = _path_param("refund_id", "The refund's id (`refund.id` of the ticket's decision).",
-                        {"type": "integer"})
+REFUND_ID = _path_param("refund_id", "The refund's id (`refund.id` of the ticket's decision).", ROW_ID)
 FILES_PROPERTY = {
     "type": "array",
     "maxItems": 5,
@@ -279,8 +288,8 @@ def _schemas() -> dict:
                     "unused": {"type": ["boolean", "null"]}}},
                 "discovered_at": _nullable(_time()),
                 "category": {"type": "string", "description": "Category code from `GET /categories`."},
-                "subject": {"type": "string", "minLength": 1, "maxLength": 200},
-                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "subject": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": SOME_TEXT},
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000, "pattern": SOME_TEXT},
                 "order_number": {"type": ["string", "null"],
                                  "description": "One of the requester's orders; required by categories "
                                                 "with `requires_order`."},
@@ -291,8 +300,8 @@ def _schemas() -> dict:
             "required": ["category", "subject", "body"],
             "properties": {
                 "category": {"type": "string"},
-                "subject": {"type": "string", "minLength": 1, "maxLength": 200},
-                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "subject": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": SOME_TEXT},
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000, "pattern": SOME_TEXT},
                 "order_number": {"type": "string"},
                 "files": FILES_PROPERTY,
             },
@@ -301,7 +310,7 @@ def _schemas() -> dict:
             "type": "object",
             "required": ["body"],
             "properties": {
-                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000, "pattern": SOME_TEXT},
                 "internal": {"type": "boolean", "default": False,
                              "description": "An internal note (agents, leads and admins only)."},
             },
@@ -310,7 +319,7 @@ def _schemas() -> dict:
             "type": "object",
             "required": ["body"],
             "properties": {
-                "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+                "body": {"type": "string", "minLength": 1, "maxLength": 20000, "pattern": SOME_TEXT},
                 "internal": {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"],
                              "default": "false"},
                 "files": FILES_PROPERTY,
@@ -404,6 +413,7 @@ def _schemas() -> dict:
             "additionalProperties": True,
         },
         "OrderList": _list_of("Order"),
+        "OrderPush": _order_push(),
         "Refund": {
             "type": "object",
             "description": "An approved cancellation/refund and its payment. The shop pays, the desk tracks: "
@@ -435,6 +445,67 @@ def _schemas() -> dict:
                 "paid_by": {"oneOf": [person, {"type": "null"}], "description": "Staff and integration only."},
             },
             "additionalProperties": False,
+        },
+    }
+
+
+def _order_push() -> dict:
+    """The body of ``PUT /orders/{number}``: OrderSnapshot (policy.md §2.1) plus ``customer_email``.
+
+    Types and required fields are here; the rules between fields (payments that add up to the
+    amount payable, times in order, a coupon no larger than the order) are checked by the policy
+    module's validator and refused with field-level 422s.
+    """
+    optional_text = {"type": ["string", "null"]}
+    flag = {"type": "boolean"}
+    krw = {"type": "integer", "minimum": 0}
+    line = {
+        "type": "object",
+        "required": ["line_id", "sku", "name", "unit_price", "quantity"],
+        "properties": {
+            "line_id": {"type": "string", "minLength": 1}, "sku": {"type": "string"}, "name": {"type": "string"},
+            "unit_price": krw, "quantity": {"type": "integer", "minimum": 1},
+            **{k: flag for k in ("on_sale", "perishable", "reproducible_media", "hygiene", "custom_made")},
+            "custom_made_consent": {"type": ["boolean", "null"]},
+            "restriction_notice_given": {"type": ["boolean", "null"]},
+            "earned_points": {"type": ["integer", "null"], "minimum": 0},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["customer_email", "seller_id", "status", "lines", "shipping", "payments", "customer"],
+        "properties": {
+            "customer_email": {"type": "string", "format": "email"},
+            "order_id": {"type": "string", "description": "If given, the order number of the URL."},
+            "seller_id": {"type": "string"},
+            "status": {"type": "string", "enum": ORDER_STATUSES},
+            **{k: _nullable(_time()) for k in ("paid_at", "preparing_at", "shipped_at", "delivered_at",
+                                               "confirmed_at", "cancelled_at", "promised_delivery_by")},
+            "lines": {"type": "array", "minItems": 1, "items": line},
+            "order_coupon": {"type": ["object", "null"],
+                             "required": ["coupon_id", "amount", "expires_at", "reissuable"],
+                             "properties": {"coupon_id": {"type": "string"},
+                                            "amount": {"type": "integer", "minimum": 1},
+                                            "expires_at": _time(), "reissuable": flag}},
+            "shipping": {"type": "object", "required": ["base_fee", "fee_charged"],
+                         "properties": {"base_fee": krw, "fee_charged": krw,
+                                        "free_reason": {"type": "string",
+                                                        "enum": ["none", "threshold", "unconditional"]},
+                                        "free_threshold": {"type": ["integer", "null"], "minimum": 0},
+                                        "plus_member_at_order": flag}},
+            "payments": {"type": "array",
+                         "items": {"type": "object", "required": ["method", "amount"],
+                                   "properties": {"method": {"type": "string", "enum": PAYMENT_METHODS},
+                                                  "amount": {"type": "integer", "minimum": 1},
+                                                  "approval_id": optional_text}}},
+            "seller_policy": {"type": ["object", "null"], "properties": {
+                "withdrawal_days": {"type": ["integer", "null"], "minimum": 0},
+                "extension_excludes_sale_items": flag, "sale_items_non_returnable": flag,
+                "return_fee_one_way": {"type": ["integer", "null"], "minimum": 0},
+                "restocking_fee_krw": {"type": ["integer", "null"], "minimum": 0},
+                "customer_pays_return_on_defect": flag}},
+            "customer": {"type": "object", "required": ["refund_account_on_file"],
+                         "properties": {"customer_id": optional_text, "refund_account_on_file": flag}},
         },
     }
 
@@ -482,11 +553,13 @@ def _paths() -> dict:
                             "tickets of their queues; leads and admins every ticket.",
                 parameters=[
                     _query("status", "One status or several, comma-separated (e.g. `new,open`).",
-                           {"type": "string", "examples": ["new,open"]}),
+                           {"type": "string", "examples": ["new,open"],
+                            "pattern": f"^(({'|'.join(STATUSES)})(,({'|'.join(STATUSES)}))*)?$"}),
                     _query("category", "Category code."),
                     _query("queue", "Queue slug."),
                     _query("assignee", "`me`, `none` (unassigned) or a user id.",
-                           {"type": "string", "examples": ["me", "none", "7"]}),
+                           {"type": "string", "examples": ["me", "none", "7"],
+                            "pattern": "^(me|none|[1-9][0-9]{0,17})$"}),
                     _query("type", "Ticket type.", {"type": "string", "enum": TICKET_TYPES}),
                     _query("q", "Text in the subject, or an exact ticket number."),
                     _query("order_number", "Tickets about this order."),
@@ -505,7 +578,9 @@ def _paths() -> dict:
                     "multipart/form-data": {"schema": _ref("NewTicketForm"), "encoding": FILES_ENCODING},
                 }},
                 responses={"201": {"description": "The new ticket with its first message.",
-                                   "content": _json(_ref("Ticket"))},
+                                   "content": _json(_ref("Ticket")),
+                                   "links": _links("number", "$response.body#/number",
+                                                   "getTicket", "updateTicket", "createMessage")},
                            **_errors(400, 401, 403, 413, 415, 422, 503)},
             ),
         },
@@ -542,7 +617,7 @@ def _paths() -> dict:
             ),
         },
         "/attachments/{attachment_id}": {
-            "parameters": [_path_param("attachment_id", "The attachment's id.", {"type": "integer"})],
+            "parameters": [_path_param("attachment_id", "The attachment's id.", ROW_ID)],
             "get": _operation(
                 "Download an attachment", operation_id="getAttachment", tag="tickets", roles=HUMANS,
                 description="Anyone who may see the message it belongs to (customers never reach files of "
@@ -559,8 +634,7 @@ def _paths() -> dict:
             "get": _operation(
                 "List orders", operation_id="listOrders", tag="orders", roles=ORDER_READERS,
                 description="Newest first. Customers get their own orders; staff every order.",
-                parameters=[_query("customer_email", "Staff only: one customer's orders.",
-                                   {"type": "string", "format": "email"}), *PAGE_PARAMS],
+                parameters=[_query("customer_email", "Staff only: one customer's orders (their email)."), *PAGE_PARAMS],
                 responses={"200": {"description": "One page of orders.", "content": _json(_ref("OrderList"))},
                            **_errors(400, 401, 403, 503)},
             ),
@@ -579,10 +653,7 @@ def _paths() -> dict:
                 description="The JSON form of OrderSnapshot (policy.md §2.1) plus `customer_email`, without "
                             "`refund_history`. Malformed snapshots are refused with field-level errors (422) "
                             "and the last good snapshot stays. The desk keeps the order's status history.",
-                request_body={"required": True, "content": _json({"type": "object",
-                                                                  "required": ["customer_email", "seller_id",
-                                                                               "status", "lines", "shipping",
-                                                                               "payments", "customer"]})},
+                request_body={"required": True, "content": _json(_ref("OrderPush"))},
                 responses={"200": {"description": "Replaced.", "content": _json(_ref("Order"))},
                            "201": {"description": "Created.", "content": _json(_ref("Order"))},
                            **_errors(400, 401, 403, 422)},
@@ -593,12 +664,13 @@ def _paths() -> dict:
             "get": _operation(
                 "The policy's evaluation of a cancellation/refund ticket, now", operation_id="getDecision",
                 tag="decisions", roles=HUMANS,
+                description="409 `not_a_claim` for an ordinary inquiry (it has no claim to evaluate).",
                 responses={"200": {"description": "The request, the evaluation (PolicyDecision of policy.md "
                                                   "§3.1 with a `message` per reason) and the refund if approved; "
                                                   "staff also get `evaluation_digest`.",
                                    "content": _json({"type": "object",
                                                      "required": ["request", "evaluation", "refund"]})},
-                           **read_errors},
+                           **read_errors, **_errors(409)},
             ),
             "post": _operation(
                 "Approve or deny", operation_id="decide", tag="decisions", roles=["agent", "lead", "admin"],
@@ -610,7 +682,7 @@ def _paths() -> dict:
                 request_body={"required": True, "content": _json({
                     "type": "object", "required": ["action"],
                     "properties": {"action": {"type": "string", "enum": ["approve", "deny"]},
-                                   "note": {"type": "string"}, "judgement": {"type": "boolean"},
+                                   "note": {"type": ["string", "null"]}, "judgement": {"type": "boolean"},
                                    "evaluation_digest": {"type": "string"}}})},
                 responses={"200": {"description": "The decision recorded.",
                                    "content": _json({"type": "object"})},
@@ -642,9 +714,9 @@ def _paths() -> dict:
                             "told in-app and by email.",
                 request_body={"required": False, "content": _json({
                     "type": "object",
-                    "properties": {"paid_at": _time("Default: now."),
-                                   "reference": {"type": "string", "maxLength": 100},
-                                   "note": {"type": "string", "maxLength": 2000}}})},
+                    "properties": {"paid_at": _nullable(_time("Default (or null): now.")),
+                                   "reference": {"type": ["string", "null"], "maxLength": 100},
+                                   "note": {"type": ["string", "null"], "maxLength": 2000}}})},
                 responses={"200": {"description": "The refund, paid (first or replayed confirmation).",
                                    "headers": {"Idempotent-Replayed": {"schema": {"type": "string",
                                                                                   "enum": ["true"]}}},
@@ -660,6 +732,24 @@ def _paths() -> dict:
             ),
         },
     }
+
+
+def _with_common_errors(paths: dict) -> dict:
+    """Every operation declares the answers any request can get: an unreadable request (400), a
+    missing token (401, secured operations), a body over the size limit (413), the database briefly
+    gone (503)."""
+    for item in paths.values():
+        for method, op in item.items():
+            if method == "parameters" or op["operationId"] == "getOpenApi":
+                continue
+            statuses = {400, 503}
+            if op.get("security") != []:
+                statuses.add(401)
+            if "requestBody" in op:
+                statuses.add(413)
+            for status in sorted(statuses):
+                op["responses"].setdefault(str(status), _errors(status)[str(status)])
+    return paths
 
 
 def openapi_document() -> dict:
@@ -678,7 +768,7 @@ def openapi_document() -> dict:
         "security": [{"bearerAuth": []}],
         "tags": [{"name": "auth"}, {"name": "tickets"}, {"name": "orders"}, {"name": "decisions"},
                  {"name": "refunds"}, {"name": "meta"}],
-        "paths": _paths(),
+        "paths": _with_common_errors(_paths()),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",

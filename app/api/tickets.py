@@ -1,14 +1,18 @@
 """/api/v1 tickets, messages, categories and attachment downloads."""
 from __future__ import annotations
 
+import re
+
 from flask import g, jsonify, request
 
 from app.api import bp
 from app.api.auth import token_required
 from app.api.decisions import decision_json
-from app.api.errors import api_error, int_arg, json_body, parse_json_text
+from app.api.errors import api_error, int_arg, json_body, one_arg, parse_json_text
 from app.api.serializers import category_json, message_json, ticket_json
 from app.domain.errors import DomainError
+from app.domain.roles import TicketType
+from app.domain.ticket_flow import Status
 from app.services import unit_of_work
 from app.services.attachments import load_attachment_for
 from app.services.refunds import ClaimIneligible
@@ -27,12 +31,19 @@ from app.services.tickets import (
 from app.web import locale_code, send_attachment, utcnow
 
 HUMANS = ("customer", "seller", "agent", "lead", "admin")
+STATUSES = {s.value for s in Status}
+TICKET_TYPES = {t.value for t in TicketType}
+ASSIGNEE_FILTER = re.compile(r"me|none|[1-9][0-9]{0,17}")
 PATCH_FIELDS = {"status", "priority", "assignee_id", "queue", "return_received_at", "return_inspection"}
 
 
 def _fields() -> tuple[dict, list]:
     """JSON or multipart form fields, and uploaded files (multipart only)."""
     if request.mimetype == "multipart/form-data":
+        if "files" in request.form:
+            # A text part named "files" is not a file; silently dropping it would lose an attachment.
+            raise DomainError("validation_failed", "files는 파일로 올려야 합니다.", "files must be file uploads.",
+                              status=422, fields={"files": "not_a_file"})
         return request.form.to_dict(), request.files.getlist("files")
     return json_body(), []
 
@@ -80,17 +91,34 @@ def create():
 @bp.get("/tickets")
 @token_required(*HUMANS)
 def index():
-    args = request.args
-    statuses = [s for s in (args.get("status") or "").split(",") if s]
-    filters = TicketFilters(statuses=statuses, category=args.get("category") or None,
-                            queue=args.get("queue") or None, assignee=args.get("assignee") or None,
-                            type=args.get("type") or None, q=args.get("q") or None,
-                            order_number=args.get("order_number") or None)
-    page = int_arg("page", 1)
-    per_page = int_arg("per_page", 25, maximum=100)
-    items, total = list_tickets(g.api_user, filters, page=page, per_page=per_page)
+    items, total, page, per_page = list_tickets_from_query()
     return jsonify({"items": [ticket_json(t) for t in items], "page": page, "per_page": per_page,
                     "total": total})
+
+
+def list_tickets_from_query():
+    """``GET /tickets`` filters as the document declares them: a value outside its enum, a malformed
+    assignee or a repeated single value is a 422/400 naming the field, never an empty page."""
+    statuses = [s for s in (one_arg("status") or "").split(",") if s]
+    fields = {}
+    if any(s not in STATUSES for s in statuses):
+        fields["status"] = "invalid"
+    kind = one_arg("type")
+    if kind is not None and kind not in TICKET_TYPES:
+        fields["type"] = "invalid"
+    assignee = one_arg("assignee")
+    if assignee is not None and not ASSIGNEE_FILTER.fullmatch(assignee):
+        fields["assignee"] = "invalid"
+    if fields:
+        raise DomainError("validation_failed", "목록 조건을 확인해 주세요.", "Please check the list filters.",
+                          status=422, fields=fields)
+    filters = TicketFilters(statuses=statuses, category=one_arg("category") or None,
+                            queue=one_arg("queue") or None, assignee=assignee, type=kind,
+                            q=one_arg("q") or None, order_number=one_arg("order_number") or None)
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", 25, cap=100)
+    items, total = list_tickets(g.api_user, filters, page=page, per_page=per_page)
+    return items, total, page, per_page
 
 
 @bp.get("/tickets/<number>")
@@ -106,7 +134,7 @@ def post_message(number: str):
     ticket = load_ticket_for(g.api_user, number)
     data, files = _fields()
     internal = data.get("internal", False)
-    if isinstance(internal, str):
+    if isinstance(internal, str) and request.mimetype == "multipart/form-data":
         # Only clear spellings: a typo must not turn an intended note into a public reply.
         internal = {"1": True, "true": True, "yes": True, "on": True,
                     "0": False, "false": False, "no": False, "off": False, "": False
@@ -127,6 +155,14 @@ def patch(number: str):
     unknown = set(data) - PATCH_FIELDS
     if unknown:
         return api_error(422, "validation_failed", fields={k: "unknown_field" for k in sorted(unknown)})
+    if not data:
+        raise DomainError("validation_failed", "바꿀 항목을 하나 이상 주세요.", "Give at least one field to change.",
+                          status=422, fields={"body": "empty"})
+    # null means "unassign" for assignee_id only; a null status, priority or queue is a mistake, not a no-op.
+    nulls = {k: "null" for k in ("status", "priority", "queue") if k in data and data[k] is None}
+    if nulls:
+        raise DomainError("validation_failed", "비울 수 없는 항목입니다.", "These fields cannot be null.",
+                          status=422, fields=nulls)
     now = utcnow()
     update_ticket(g.api_user, ticket, status=_text(data, "status"), priority=_text(data, "priority"),
                   assignee_id=_assignee(data),

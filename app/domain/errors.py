@@ -118,3 +118,12 @@ class Conflict(DomainError):
     """The object's state changed so the request no longer applies."""
 
     status = 409
+
+
+# Row ids are 64-bit; a larger number in a URL names nothing (404), it is not a database error.
+MAX_ROW_ID = 2**63 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """True when ``value`` can be the id of a stored row (1 … 2⁶³−1)."""
+    return 0 < value <= MAX_ROW_ID

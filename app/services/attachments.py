@@ -16,7 +16,7 @@ from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.domain import access
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError, NotFound, is_row_id
 from app.domain.uploads import (
     IMAGE_TYPES,
     UploadLimits,
@@ -172,6 +172,8 @@ def attachment_path(attachment: Attachment) -> str:
 
 def load_attachment_for(actor: User, attachment_id: int) -> Attachment:
     """The attachment if ``actor`` may see the message it belongs to; NotFound otherwise."""
+    if not is_row_id(attachment_id):
+        raise NotFound("attachment")
     row = db.session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound("attachment")

@@ -26,7 +26,7 @@ from app.domain.claim_flow import (
     return_arrived_message,
     ticket_status_after_decision,
 )
-from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, is_row_id
 from app.domain.policy import (
     Attestations,
     Inspection,
@@ -249,10 +249,12 @@ def digest(req: RefundRequest, decision: PolicyDecision) -> str:
 
 
 def request_for(actor: User, ticket: Ticket) -> RefundRequest:
-    """The ticket's request if the actor may see the ticket (the caller loaded it with access)."""
+    """The ticket's claim; the caller loaded the ticket with access. An ordinary inquiry has none: that
+    is a 409 ``not_a_claim`` (the ticket exists, it is just not a cancellation or refund), not a 404."""
     req = db.session.scalar(select(RefundRequest).where(RefundRequest.ticket_id == ticket.id))
     if req is None:
-        raise NotFound("refund_request")
+        raise Conflict("not_a_claim", "이 문의는 취소·환불 신청이 아닙니다.",
+                       "This ticket is not a cancellation or refund request.")
     return req
 
 
@@ -595,6 +597,8 @@ def parse_payment(data: dict) -> PaymentInput:
 
 def load_refund_for(actor: User, refund_id: int) -> Refund:
     """The refund if the actor may see it (integration, its ticket's staff, its customer); else 404."""
+    if not is_row_id(refund_id):
+        raise NotFound("refund")
     refund = db.session.get(Refund, refund_id)
     if refund is None:
         raise NotFound("refund")
