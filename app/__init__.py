@@ -37,7 +37,7 @@ def select_locale() -> str:
         user_locale = getattr(current_user, "locale", None) if current_user else None
     except OperationalError:
         # The database is down: the page (an error page) is still rendered, for a visitor.
-        from app.errors import forget_user_for_this_request
+        from app.web.errors import forget_user_for_this_request
 
         forget_user_for_this_request()
         user_locale = None
@@ -79,7 +79,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     login_manager.login_message = None
 
     from app import models  # noqa: F401  (registers the tables)
-    from app.web import load_signed_in_user
+    from app.web.sign_in import load_signed_in_user
 
     login_manager.user_loader(load_signed_in_user)
 
@@ -87,32 +87,35 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         from app import database
         database.configure(db.engine)
 
-    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.canned import bp as canned_bp
-    from app.customer import bp as customer_bp
-    from app.notifications import bp as notifications_bp
-    from app.orders import bp as orders_bp
-    from app.queues import bp as queues_bp
-    from app.tickets import bp as tickets_bp
+    from app.web.admin import bp as admin_bp
+    from app.web.attachments import bp as attachments_bp
+    from app.web.auth import bp as auth_bp
+    from app.web.customer import bp as customer_bp
+    from app.web.desk.canned import bp as canned_bp
+    from app.web.desk.queues import bp as queues_bp
+    from app.web.desk.tickets import bp as tickets_bp
+    from app.web.notifications import bp as notifications_bp
+    from app.web.orders import bp as orders_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(customer_bp)
     app.register_blueprint(queues_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(attachments_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
 
-    from app import errors, web
+    from app.web import errors, filters, security_headers
 
     errors.register(app)
     errors.register_database_errors(app)
-    web.register(app)
+    security_headers.register(app)
+    filters.register(app)
 
     from app.cli import register as register_cli
 

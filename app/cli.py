@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from app.domain.errors import DomainError
 from app.services import unit_of_work
-from app.web import utcnow
+from app.web.clock import utcnow
 
 users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
@@ -34,7 +34,7 @@ def sla_sweep_command():
 @click.option("--queue", "queues", multiple=True, help="Queue slug the agent works (repeatable).")
 def create_user_command(email, role, password, name, plus, queues):
     """Create an account: flask users create EMAIL --role ROLE --password PW."""
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
 
     try:
         user = create_user(email, role=role, password=password, name=name, plus=plus,
@@ -51,7 +51,7 @@ def create_user_command(email, role, password, name, plus, queues):
 @click.option("--role", required=True, type=click.Choice(["integration"]))
 def create_token_command(name, role):
     """Create a long-lived integration token; the token is printed on the last line."""
-    from app.services.users import create_integration
+    from app.services.accounts.users import create_integration
 
     try:
         token, user = create_integration(name, utcnow())
@@ -66,7 +66,7 @@ def create_token_command(name, role):
 @seed_cli.command("defaults")
 def seed_defaults_command():
     """Create the default queues and the eight categories (idempotent)."""
-    from app.services.catalogue import ensure_default_catalogue
+    from app.seed.defaults import ensure_default_catalogue
 
     ensure_default_catalogue()
     unit_of_work.commit()
@@ -77,7 +77,7 @@ def seed_defaults_command():
 @click.option("--force", is_flag=True, help="Load even if demo data is already there.")
 def seed_demo_command(force):
     """Load the demo desk once: staff, customers, orders and tickets, in Korean."""
-    from app.demo_data import DEMO_PASSWORD, demo_logins, load_demo
+    from app.seed.demo import DEMO_PASSWORD, demo_logins, load_demo
 
     if not load_demo(utcnow(), force=force):
         click.echo("demo data already loaded")

@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> None:
     from flask_migrate import upgrade
 
     from app.extensions import db
-    from app.services.catalogue import ensure_default_catalogue
+    from app.seed.defaults import ensure_default_catalogue
 
     app = benchlib.script_app(url, upload_dir)
     with app.app_context():

@@ -78,10 +78,10 @@ def main() -> int:
     from app import create_app
     from app.extensions import db
     from app.models import User
+    from app.seed.defaults import ensure_default_catalogue
     from app.services import unit_of_work
-    from app.services.catalogue import ensure_default_catalogue
-    from app.services.tickets import create_ticket
-    from app.services.users import create_user
+    from app.services.accounts.users import create_user
+    from app.services.tickets.core import create_ticket
 
     app = create_app()
     app.app_context().push()

@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     from app import create_app
     from app.extensions import db
     from app.models import Order, Ticket, User
-    from app.services.users import issue_token
+    from app.services.accounts.users import issue_token
 
     app = create_app("production", SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=str(uploads),
                      SECRET_KEY=benchlib.SCRIPT_SECRET_KEY, SESSION_COOKIE_SECURE=False,

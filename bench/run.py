@@ -307,7 +307,7 @@ def prepare_accounts(url: str, uploads: Path) -> dict:
     from app.domain.ticket_flow import UNRESOLVED
     from app.extensions import db
     from app.models import Attachment, Message, Order, Ticket, User
-    from app.services.users import issue_token
+    from app.services.accounts.users import issue_token
 
     app = benchlib.script_app(url, uploads)
     with app.app_context():

@@ -55,9 +55,10 @@ def main() -> int:
     from app import create_app
     from app.extensions import db
     from app.models import SlaPolicy
-    from app.services import sla, unit_of_work
-    from app.services.catalogue import ensure_default_catalogue
-    from app.services.users import create_user
+    from app.seed.defaults import ensure_default_catalogue
+    from app.services import unit_of_work
+    from app.services.accounts.users import create_user
+    from app.services.sla import clock as sla
 
     app = create_app()
     app.app_context().push()

@@ -14,8 +14,8 @@ os.environ.setdefault("MUNUI_INSTANCE_DIR", "/tmp/munui-test-instance")
 
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
+from app.seed.defaults import ensure_default_catalogue  # noqa: E402
 from app.services import unit_of_work  # noqa: E402
-from app.services.catalogue import ensure_default_catalogue  # noqa: E402
 from config import TestingConfig, sqlalchemy_url  # noqa: E402
 
 PG_URL = os.environ.get("DATABASE_URL", "")

@@ -12,8 +12,8 @@ from werkzeug.security import generate_password_hash
 from app.extensions import db
 from app.models import Order, User
 from app.services import unit_of_work
-from app.services.tickets import create_ticket
-from app.services.users import issue_token
+from app.services.accounts.users import issue_token
+from app.services.tickets.core import create_ticket
 
 PASSWORD = "correct-horse-42"
 _counter = itertools.count(1)
@@ -115,7 +115,7 @@ def login(client, user: User, password: str = PASSWORD):
 
 def sign_in(client, user: User) -> None:
     """Start a signed-in session without the password round trip (for wide matrices only)."""
-    from app.services.sessions import start_session
+    from app.services.accounts.sessions import start_session
 
     token = start_session(user, datetime.now(UTC), max_age=timedelta(days=14))
     unit_of_work.commit()

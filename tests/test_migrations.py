@@ -158,8 +158,8 @@ def test_migrated_schema_accepts_a_ticket_on_postgresql(tmp_path):
     """Beyond the shapes: the migrated PostgreSQL schema takes the app's real writes."""
     from datetime import UTC, datetime
 
+    from app.seed.defaults import ensure_default_catalogue
     from app.services import unit_of_work
-    from app.services.catalogue import ensure_default_catalogue
     from tests.factories import make_ticket, make_user, png_bytes, upload
 
     with empty_postgres_database() as url, app_on(url, tmp_path) as app:

@@ -1,6 +1,5 @@
 """JSON API under /api/v1 (see shared design/api.md), authenticated with bearer tokens."""
-from flask import Blueprint
+from app.api import auth, decisions, openapi, orders, refunds, tickets  # noqa: F401  (registers the routes)
+from app.api.blueprint import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from app.api import auth, decisions, openapi, orders, refunds, tickets  # noqa: E402,F401
+__all__ = ["bp"]

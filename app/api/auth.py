@@ -5,12 +5,12 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.errors import api_error, json_body
 from app.extensions import limiter
 from app.services import unit_of_work
-from app.services.users import authenticate, issue_token, user_for_token
-from app.web import utcnow
+from app.services.accounts.users import authenticate, issue_token, user_for_token
+from app.web.clock import utcnow
 
 
 def _bearer() -> str | None:

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from app.api import bp
 from app.api.auth import token_required
+from app.api.blueprint import bp
 from app.api.errors import json_body
 from app.api.serializers import iso
 from app.domain.access import is_staff
 from app.domain.errors import DomainError
-from app.domain.policy import decision_to_dict
+from app.domain.policy.evaluate import decision_to_dict
 from app.services import unit_of_work
-from app.services.refunds import DecisionChanged, decide, digest, evaluate_request, request_for
-from app.services.tickets import load_ticket_for
-from app.web import locale_code, utcnow
+from app.services.claims.refunds import DecisionChanged, decide, digest, evaluate_request, request_for
+from app.services.tickets.core import load_ticket_for
+from app.web.clock import utcnow
+from app.web.locale import locale_code
 
 
 def decision_json(decision) -> dict:

@@ -6,8 +6,8 @@ import json
 from flask import jsonify, request
 
 from app.domain.errors import DomainError
-from app.errors import HTTP_MESSAGES
-from app.web import locale_code
+from app.web.errors import HTTP_MESSAGES
+from app.web.locale import locale_code
 
 API_MESSAGES = {
     "unauthorized": ("인증 토큰이 없거나 올바르지 않습니다.", "The bearer token is missing or invalid."),

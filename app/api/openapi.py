@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.spec import openapi_document
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from app.api import bp
 from app.api.auth import token_required
+from app.api.blueprint import bp
 from app.api.errors import int_arg, json_body
 from app.api.serializers import order_json
 from app.services import unit_of_work
-from app.services.orders import list_orders, load_order_for, upsert_order
-from app.web import utcnow
+from app.services.claims.orders import list_orders, load_order_for, upsert_order
+from app.web.clock import utcnow
 
 READERS = ("customer", "agent", "lead", "admin")
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from app.api import bp
 from app.api.auth import token_required
+from app.api.blueprint import bp
 from app.api.errors import json_body
 from app.api.serializers import iso
 from app.domain.access import is_staff
 from app.models import Refund, User
 from app.services import unit_of_work
-from app.services.refunds import load_refund_for, parse_payment, record_payment
-from app.web import utcnow
+from app.services.claims.refunds import load_refund_for, parse_payment, record_payment
+from app.web.clock import utcnow
 
 READERS = ("integration", "customer", "seller", "agent", "lead", "admin")
 

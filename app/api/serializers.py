@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import url_for
 
 from app.models import Attachment, Category, Message, Order, Ticket, User
-from app.web import locale_code
+from app.web.locale import locale_code
 
 
 def iso(value: datetime | None) -> str | None:
@@ -49,8 +49,8 @@ def ticket_json(ticket: Ticket, messages: list[Message] | None = None) -> dict:
 
 
 def sla_json(ticket: Ticket) -> dict:
-    from app.services.sla import ticket_state
-    from app.web import utcnow
+    from app.services.sla.clock import ticket_state
+    from app.web.clock import utcnow
 
     state = ticket_state(ticket, utcnow())
     return {"policy": ticket.sla_policy.name if ticket.sla_policy else None,

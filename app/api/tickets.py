@@ -5,18 +5,18 @@ import re
 
 from flask import g, jsonify, request
 
-from app.api import bp
 from app.api.auth import token_required
+from app.api.blueprint import bp
 from app.api.decisions import decision_json
 from app.api.errors import api_error, int_arg, json_body, one_arg, parse_json_text
 from app.api.serializers import category_json, message_json, ticket_json
 from app.domain.errors import DomainError
-from app.domain.roles import TicketType
 from app.domain.ticket_flow import Status
+from app.domain.vocabulary import TicketType
 from app.services import unit_of_work
 from app.services.attachments import load_attachment_for
-from app.services.refunds import ClaimIneligible
-from app.services.tickets import (
+from app.services.claims.refunds import ClaimIneligible
+from app.services.tickets.core import (
     UNSET,
     TicketFilters,
     add_message,
@@ -28,7 +28,9 @@ from app.services.tickets import (
     update_ticket,
     visible_messages,
 )
-from app.web import locale_code, send_attachment, utcnow
+from app.web.clock import utcnow
+from app.web.locale import locale_code
+from app.web.responses import send_attachment
 
 HUMANS = ("customer", "seller", "agent", "lead", "admin")
 STATUSES = {s.value for s in Status}
@@ -168,7 +170,7 @@ def patch(number: str):
                   assignee_id=_assignee(data),
                   queue=_text(data, "queue"), now=now)
     if "return_received_at" in data or "return_inspection" in data:
-        from app.services.refunds import record_return
+        from app.services.claims.refunds import record_return
 
         record_return(g.api_user, ticket, data, now)
     unit_of_work.commit()
@@ -177,7 +179,7 @@ def patch(number: str):
 
 def _claim(data: dict):
     """The cancellation/refund part of a new ticket (``lines``, ``reason``, …), if any."""
-    from app.services.refunds import parse_claim
+    from app.services.claims.refunds import parse_claim
 
     if "lines" not in data:
         return None

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from app.domain.errors import DomainError
-from app.domain.roles import ALL_TICKETS_ROLES, MANAGED_ROLES, REQUESTER_ROLES, STAFF_ROLES, Role
+from app.domain.vocabulary import ALL_TICKETS_ROLES, MANAGED_ROLES, REQUESTER_ROLES, STAFF_ROLES, Role
 
 
 class Actor(Protocol):

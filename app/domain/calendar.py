@@ -8,9 +8,11 @@ A 24/7 calendar (Plus members' dedicated desk) counts every minute.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from app.domain.vocabulary import SEOUL
 
 Window = tuple[int, int]  # (start minute, end minute) of a local day, 0 ≤ start < end ≤ 1440
 DAY = 1440
@@ -78,7 +80,7 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
     days_on: frozenset[date] = frozenset()
     days_on_windows: tuple[Window, ...] = ((540, 1080),)
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Seoul"))
+    tz: ZoneInfo = SEOUL
     name: str = "business"
 
     def __post_init__(self):

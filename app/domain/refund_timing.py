@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from app.domain.policy_models import Channel
-from app.domain.policy_money import ETA_BUSINESS_DAYS
+from app.domain.policy.models import Channel
+from app.domain.policy.money import ETA_BUSINESS_DAYS
 
 # Statutory refund deadline in business days (PolicyConfig.refund_business_days).
 DEFAULT_REFUND_BUSINESS_DAYS = 3

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from app.domain.errors import Conflict, DomainError, Forbidden
-from app.domain.roles import REQUESTER_ROLES, STAFF_ROLES
+from app.domain.vocabulary import REQUESTER_ROLES, STAFF_ROLES
 
 
 class Status(StrEnum):

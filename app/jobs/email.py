@@ -16,7 +16,7 @@ from app.domain import access
 from app.extensions import db
 from app.jobs.dispatch import handler
 from app.models import OutboxEvent, SentEmail, User
-from app.services import password_reset
+from app.services.accounts import password_reset
 from app.services.mail import build_message, compose, deliver
 
 

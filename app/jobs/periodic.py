@@ -55,7 +55,7 @@ def relay_outbox_job(now: datetime | None = None) -> int:
 
 def auto_close_job(now: datetime | None = None) -> int:
     """Close tickets solved more than AUTO_CLOSE_DAYS ago; returns how many."""
-    from app.services.tickets import close_solved_tickets
+    from app.services.tickets.core import close_solved_tickets
 
     now = now or datetime.now(UTC)
     count = close_solved_tickets(now, days=current_app.config["AUTO_CLOSE_DAYS"])
@@ -67,7 +67,7 @@ def auto_close_job(now: datetime | None = None) -> int:
 
 def sla_sweep_job(now: datetime | None = None) -> dict:
     """Record SLA warnings and breaches that came due, notify and escalate (each exactly once)."""
-    from app.services.sla import sweep
+    from app.services.sla.clock import sweep
 
     now = now or datetime.now(UTC)
     result = sweep(now)
@@ -80,7 +80,7 @@ def sla_sweep_job(now: datetime | None = None) -> dict:
 
 def refund_overdue_job(now: datetime | None = None) -> int:
     """Tell the leads about refunds still unpaid past their due date (once a day each); returns how many."""
-    from app.services.refunds import notify_overdue_refunds
+    from app.services.claims.refunds import notify_overdue_refunds
 
     now = now or datetime.now(UTC)
     count = notify_overdue_refunds(now)

@@ -9,6 +9,6 @@ from app.models import OutboxEvent
 
 @handler("sla_refresh")
 def refresh_after_admin_change(event: OutboxEvent, now: datetime) -> None:
-    from app.services.sla import refresh_open_tickets
+    from app.services.sla.clock import refresh_open_tickets
 
     refresh_open_tickets(now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.roles import TicketType
+from app.domain.vocabulary import TicketType
 from app.extensions import db
 
 

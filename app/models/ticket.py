@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.domain.roles import Priority, TicketType
 from app.domain.ticket_flow import Status
+from app.domain.vocabulary import Priority, TicketType
 from app.extensions import db
 from app.models.types import UTCDateTime
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain.access import ActorView
-from app.domain.roles import STAFF_ROLES, Membership
+from app.domain.vocabulary import STAFF_ROLES, Membership
 from app.extensions import db
 from app.models.types import UTCDateTime
 

@@ -99,7 +99,7 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
 
 
 def _expected_answer(data: dict, locale: str) -> str | None:
-    from app.services.sla import format_expected_answer
+    from app.services.sla.clock import format_expected_answer
 
     due = data.get("expected_due_at")
     if not due:

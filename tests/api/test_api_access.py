@@ -9,8 +9,8 @@ import pytest
 from app.extensions import db
 from app.models import Message, Ticket
 from app.services import unit_of_work
-from app.services.tickets import add_message
-from app.services.users import issue_token
+from app.services.accounts.users import issue_token
+from app.services.tickets.core import add_message
 from tests.api.test_api_tickets import assert_error
 from tests.factories import api_token, bearer, make_order, make_ticket, make_user, png_bytes, upload
 
@@ -86,7 +86,7 @@ def test_web_session_cookie_is_not_an_api_credential(app, client, world):
 
 
 def test_integration_token_holders_cannot_sign_in_to_pages(app, client):
-    from app.services.users import create_integration
+    from app.services.accounts.users import create_integration
 
     token, user = create_integration("shop", NOW)
     unit_of_work.commit()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket
 from app.services import unit_of_work
-from app.services.users import create_integration
+from app.services.accounts.users import create_integration
 from tests.domain.policy_builders import API_EXAMPLE
 from tests.factories import bearer, make_user
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Notification, OutboxEvent, Refund
 from app.services import unit_of_work
-from app.services.users import create_integration
+from app.services.accounts.users import create_integration
 from tests.factories import bearer, make_user
 from tests.refund_setup import approved_refund
 

@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import Attachment, Message, Ticket
 from app.services import unit_of_work
-from app.services.tickets import add_message, update_ticket
+from app.services.tickets.core import add_message, update_ticket
 from tests.factories import PASSWORD, bearer, make_order, make_ticket, make_user, multipart, png_bytes, upload
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -22,12 +22,12 @@ import pytest
 from sqlalchemy import select
 
 from app.api.spec import openapi_document
-from app.demo_data import DOMAIN, load_demo
 from app.extensions import db
 from app.models import User
+from app.seed.demo import DOMAIN, load_demo
 from app.services import unit_of_work
-from app.services.users import create_integration, issue_token
-from app.web import utcnow
+from app.services.accounts.users import create_integration, issue_token
+from app.web.clock import utcnow
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261202")

@@ -13,10 +13,10 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 from app.services import unit_of_work
-from app.services.canned import AnswerInput
-from app.services.canned import create as create_canned
-from app.services.tickets import add_message, create_ticket
-from app.services.workspace import change_tags, save_view
+from app.services.desk.canned import AnswerInput
+from app.services.desk.canned import create as create_canned
+from app.services.desk.workspace import change_tags, save_view
+from app.services.tickets.core import add_message, create_ticket
 from tests.factories import PASSWORD, make_policy_order, make_user, png_bytes
 
 # One payload per context a value can land in: element text, an attribute, a URL, a script.

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from app.domain.policy import (
+from app.domain.policy.evaluate import (
     Attestations,
     Customer,
     FreeReason,

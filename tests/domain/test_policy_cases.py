@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.domain.policy import (
+from app.domain.policy.days import days_end, months_end, nth_business_day
+from app.domain.policy.evaluate import (
     Attestations,
     Effect,
     Inspection,
@@ -29,7 +30,6 @@ from app.domain.policy import (
     decision_to_dict,
     evaluate,
 )
-from app.domain.policy_days import days_end, months_end, nth_business_day
 from tests.domain.policy_builders import (
     CONFIG,
     HOLIDAYS_2026,
@@ -829,7 +829,7 @@ def test_messages_are_filled_in_both_languages():
 
 
 def test_every_message_template_fills_in_both_languages():
-    from app.domain.policy_catalogue import REASONS, render
+    from app.domain.policy.catalogue import REASONS, render
 
     params = {"request_id": "RQ-1", "line_id": "L1", "requested": 2, "remaining": 1, "requested_at": "2026-03-03",
               "from": "paid", "to": "preparing", "reason": "defective", "promised": "2026-03-04", "days": 7,

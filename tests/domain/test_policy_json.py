@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.domain.errors import DomainError
-from app.domain.policy import (
+from app.domain.policy.evaluate import (
     FreeReason,
     InspectionCondition,
     OrderStatus,
@@ -18,7 +18,7 @@ from app.domain.policy import (
     RequestReason,
     evaluate,
 )
-from app.domain.policy_json import order_from_dict, refund_record_from_dict, request_from_dict
+from app.domain.policy.json import order_from_dict, refund_record_from_dict, request_from_dict
 from tests.domain.policy_builders import API_EXAMPLE, CONFIG, kst
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from app.domain.policy import (
+from app.domain.policy.evaluate import (
     Attestations,
     Customer,
     Effect,
@@ -39,7 +39,7 @@ from app.domain.policy import (
     evaluate,
     validate_order,
 )
-from app.domain.policy_models import PRE_SHIPMENT
+from app.domain.policy.models import PRE_SHIPMENT
 from tests.domain.policy_builders import CONFIG, kst, record_of
 
 SETTINGS = settings(max_examples=150, deadline=None)

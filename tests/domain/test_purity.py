@@ -82,7 +82,7 @@ def scan(source: str, package: str = "app.domain") -> list[str]:
 
 
 def _domain_modules() -> list[Path]:
-    return sorted(DOMAIN_DIR.glob("*.py"))
+    return sorted(DOMAIN_DIR.rglob("*.py"))
 
 
 def test_the_scan_covers_the_domain_modules():

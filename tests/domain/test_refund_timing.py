@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.domain.policy_money import ETA_BUSINESS_DAYS
+from app.domain.policy.money import ETA_BUSINESS_DAYS
 from app.domain.refund_timing import day_en, day_ko, refund_timing
 
 DUE = date(2026, 11, 30)  # a Monday

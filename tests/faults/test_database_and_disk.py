@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, func, select, text
 from app import create_app
 from app.extensions import db
 from app.models import Attachment, OutboxEvent, Ticket
+from app.seed.defaults import ensure_default_catalogue
 from app.services import unit_of_work
-from app.services.catalogue import ensure_default_catalogue
 from config import TestingConfig
 from tests.factories import PASSWORD, make_user, png_bytes
 from tests.faults.proxy import CuttableProxy

@@ -13,7 +13,7 @@ from app.jobs.periodic import auto_close_job, relay_outbox_job
 from app.models import AuditEvent, OutboxEvent
 from app.services import unit_of_work
 from app.services.outbox import defer
-from app.services.tickets import update_ticket
+from app.services.tickets.core import update_ticket
 from tests.factories import make_ticket, make_user
 from tests.jobs.conftest import configure
 

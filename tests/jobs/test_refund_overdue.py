@@ -12,7 +12,7 @@ from app.extensions import db
 from app.jobs.periodic import SCHEDULE, refund_overdue_job
 from app.models import Notification, User
 from app.services import unit_of_work
-from app.services.refunds import PaymentInput, record_payment
+from app.services.claims.refunds import PaymentInput, record_payment
 from tests.factories import make_user
 from tests.refund_setup import approved_refund
 

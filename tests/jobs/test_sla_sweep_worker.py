@@ -11,7 +11,7 @@ from app.extensions import db
 from app.jobs.periodic import sla_sweep_job
 from app.models import Notification, SlaEvent
 from app.services import unit_of_work
-from app.services.tickets import update_ticket
+from app.services.tickets.core import update_ticket
 from tests.factories import make_ticket, make_user
 from tests.jobs.conftest import configure, run_worker_burst
 

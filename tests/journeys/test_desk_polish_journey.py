@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.services import canned, unit_of_work
-from app.services.canned import AnswerInput
-from app.services.tickets import add_message, update_ticket
+from app.services import unit_of_work
+from app.services.desk import canned
+from app.services.desk.canned import AnswerInput
+from app.services.tickets.core import add_message, update_ticket
 from tests.factories import PASSWORD, make_policy_order, make_ticket, make_user
 
 

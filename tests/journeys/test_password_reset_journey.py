@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.models import User
-from app.services import password_reset
+from app.services.accounts import password_reset
 from tests.factories import PASSWORD, make_user
 from tests.journeys.browser import links_in, mail_to
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Refund
-from app.services.refunds import refund_timing_of
+from app.services.claims.refunds import refund_timing_of
 from tests.factories import PASSWORD, make_user
 from tests.journeys.browser import mail_to
 from tests.refund_setup import approved_refund

@@ -22,11 +22,11 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models import Attachment, CalendarDay, Notification, OutboxEvent, SlaPolicy, WorkCalendar
 from app.services import unit_of_work
-from app.services.canned import AnswerInput
-from app.services.canned import create as create_canned
-from app.services.refunds import ClaimInput, decide
-from app.services.tickets import add_message, create_ticket
-from app.services.workspace import save_view
+from app.services.claims.refunds import ClaimInput, decide
+from app.services.desk.canned import AnswerInput
+from app.services.desk.canned import create as create_canned
+from app.services.desk.workspace import save_view
+from app.services.tickets.core import add_message, create_ticket
 from tests.factories import api_token, make_policy_order, make_user, png_bytes, sign_in
 
 # What each URL parameter names, by the route's endpoint (a ticket number on /inquiries, an order
@@ -38,7 +38,7 @@ KINDS = {
     "tickets.tags": "ticket", "tickets.update": "ticket", "canned.preview": "ticket", "tickets.record_return": "ticket",
     "api.show": "ticket", "api.patch": "ticket", "api.get_decision": "ticket", "api.post_decision": "ticket",
     "api.post_message": "ticket",
-    "tickets.download": "attachment", "tickets.inline": "attachment", "api.attachment": "attachment",
+    "attachments.download": "attachment", "attachments.inline": "attachment", "api.attachment": "attachment",
     "orders.show": "order", "orders.claim": "order", "api.order": "order", "api.put_order": "shop",
     "queues.refund_paid": "refund", "api.get_refund": "refund", "api.refund_paid": "shop",
     "notifications.open_one": "notification",

@@ -20,8 +20,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Attachment, AuditEvent, Category, Message, Notification, OutboxEvent, Ticket, User
-from app.services import password_reset, unit_of_work
-from app.services.tickets import add_message
+from app.services import unit_of_work
+from app.services.accounts import password_reset
+from app.services.tickets.core import add_message
 from tests.factories import make_order, make_ticket, make_user, png_bytes, sign_in, upload
 
 ROLES = ("anonymous", "owner", "other_customer", "seller", "agent", "agent_other_queue", "lead", "admin")

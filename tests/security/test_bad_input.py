@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Order, RefundRequest, Ticket
 from app.services import unit_of_work
-from app.services.users import create_integration
+from app.services.accounts.users import create_integration
 from tests.domain.policy_builders import API_EXAMPLE
 from tests.factories import bearer, login, make_policy_order, make_user
 

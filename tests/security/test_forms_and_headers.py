@@ -15,7 +15,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Notification, Ticket, User
 from app.services import unit_of_work
-from app.services.tickets import add_message
+from app.services.tickets.core import add_message
 from tests.factories import PASSWORD, english, login, make_order, make_ticket, make_user, sign_in
 
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
@@ -413,7 +413,7 @@ def test_unexpected_error_shows_no_traceback(app, make_client, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("boom: SECRET_KEY=hunter2 sqlalchemy")
 
-    monkeypatch.setattr("app.customer.routes.list_tickets", explode)
+    monkeypatch.setattr("app.web.customer.routes.list_tickets", explode)
     browser = make_client()
     sign_in(browser, world["customer"])
     response = browser.get("/inquiries")
@@ -430,7 +430,7 @@ def test_unexpected_error_in_production_shows_no_traceback(app, production_app, 
     def explode(*args, **kwargs):
         raise RuntimeError("boom: SECRET_KEY=hunter2")
 
-    monkeypatch.setattr("app.customer.routes.render_template", explode)
+    monkeypatch.setattr("app.web.customer.routes.render_template", explode)
     response = production_app.test_client().get("/help", base_url="https://desk.example")
     assert response.status_code == 500
     page = response.get_data(as_text=True)

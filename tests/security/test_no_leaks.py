@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Notification
 from app.services import unit_of_work
-from app.services.tickets import add_message, update_ticket
+from app.services.tickets.core import add_message, update_ticket
 from tests.factories import PASSWORD, bearer, make_ticket, make_user
 from tests.journeys.browser import mail_to
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.web import safe_next
+from app.web.redirects import safe_next
 from tests.factories import PASSWORD, login, make_user
 
 # What a browser would take to another host: tabs and newlines are dropped, backslashes are slashes,

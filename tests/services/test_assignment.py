@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, Notification, SupportQueue, Ticket
 from app.services import unit_of_work
-from app.services.assignment import least_loaded, next_round_robin, take_next
-from app.services.tickets import update_ticket
+from app.services.desk.assignment import least_loaded, next_round_robin, take_next
+from app.services.tickets.core import update_ticket
 from tests.factories import make_ticket, make_user
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from app.models import Attachment, Message, Ticket
 from app.services import attachments as attachments_service
 from app.services import unit_of_work
 from app.services.attachments import attachment_path, load_attachment_for, prepare_uploads
-from app.services.tickets import add_message, create_ticket
+from app.services.tickets.core import add_message, create_ticket
 from tests.factories import jpeg_with_gps, make_ticket, make_user, png_bytes, upload
 
 GPS_IFD = 0x8825

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from app.domain.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Attachment, AuditEvent, Message, OutboxEvent, Ticket
-from app.services import canned, unit_of_work
-from app.services.bulk import MAX_TICKETS, bulk_update
-from app.services.canned import AnswerInput
-from app.services.merge import merge, split
-from app.services.tickets import add_message
+from app.services import unit_of_work
+from app.services.desk import canned
+from app.services.desk.bulk import MAX_TICKETS, bulk_update
+from app.services.desk.canned import AnswerInput
+from app.services.desk.merge import merge, split
+from app.services.tickets.core import add_message
 from tests.factories import make_ticket, make_user, png_bytes, upload
 
 

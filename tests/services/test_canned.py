@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import CannedAnswer, CannedAnswerUse, Message, Refund, RefundRequest
-from app.services import canned, unit_of_work
-from app.services.canned import AnswerInput
+from app.services import unit_of_work
+from app.services.desk import canned
+from app.services.desk.canned import AnswerInput
 from tests.factories import make_order, make_ticket, make_user
 
 

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app.demo_data import load_demo
 from app.extensions import db
 from app.models import AuditEvent, Message, Notification, SlaEvent, Ticket
-from app.services.sla import calendar_for, ticket_state
+from app.seed.demo import load_demo
+from app.services.sla.clock import calendar_for, ticket_state
 
 KST = ZoneInfo("Asia/Seoul")
 NOWS = {

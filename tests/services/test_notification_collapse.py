@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, OutboxEvent
-from app.services import sla, unit_of_work
+from app.services import unit_of_work
 from app.services.notifications import recent_for
-from app.services.tickets import update_ticket
+from app.services.sla import clock as sla
+from app.services.tickets.core import update_ticket
 from tests.factories import make_ticket, make_user
 
 KST = ZoneInfo("Asia/Seoul")

@@ -11,10 +11,17 @@ from app.domain.errors import DomainError
 from app.extensions import db
 from app.jobs.dispatch import process_event
 from app.models import ApiToken, AuditEvent, OutboxEvent, SentEmail, User
-from app.services import password_reset, unit_of_work
-from app.services.password_reset import ResetLinkInvalid, request_reset, reset_password, token_for, user_for_token
-from app.services.sessions import start_session
-from app.services.users import authenticate, create_integration, issue_token, load_user_for_session
+from app.services import unit_of_work
+from app.services.accounts import password_reset
+from app.services.accounts.password_reset import (
+    ResetLinkInvalid,
+    request_reset,
+    reset_password,
+    token_for,
+    user_for_token,
+)
+from app.services.accounts.sessions import start_session
+from app.services.accounts.users import authenticate, create_integration, issue_token, load_user_for_session
 from tests.factories import PASSWORD, make_user
 from tests.journeys.browser import links_in, mail_to
 

@@ -11,8 +11,9 @@ from app.domain.calendar import standard_calendar
 from app.domain.sla import SlaState
 from app.extensions import db
 from app.models import Notification, OutboxEvent, SlaEvent, Ticket
-from app.services import sla, unit_of_work
-from app.services.tickets import add_message, update_ticket
+from app.services import unit_of_work
+from app.services.sla import clock as sla
+from app.services.tickets.core import add_message, update_ticket
 from tests.factories import make_ticket, make_user
 
 KST = ZoneInfo("Asia/Seoul")

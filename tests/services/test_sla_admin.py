@@ -11,9 +11,10 @@ from sqlalchemy import select
 from app.domain.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models import CalendarDay, SlaPolicy, WorkCalendar
-from app.services import sla_admin, unit_of_work
-from app.services.sla import calendar_for, match_policy
-from app.services.sla_admin import CalendarInput, PolicyInput, ValidationFailed
+from app.services import unit_of_work
+from app.services.sla import admin as sla_admin
+from app.services.sla.admin import CalendarInput, PolicyInput, ValidationFailed
+from app.services.sla.clock import calendar_for, match_policy
 from tests.factories import make_ticket, make_user
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, SupportQueue, Ticket, UserSession
-from app.services import staff, unit_of_work
-from app.services.assignment import candidates, take_next
-from app.services.sessions import start_session
-from app.services.tickets import assignable_agents, update_ticket
-from app.services.users import issue_token, load_user_for_session
+from app.services import unit_of_work
+from app.services.accounts import staff
+from app.services.accounts.sessions import start_session
+from app.services.accounts.users import issue_token, load_user_for_session
+from app.services.desk.assignment import candidates, take_next
+from app.services.tickets.core import assignable_agents, update_ticket
 from tests.factories import make_ticket, make_user
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

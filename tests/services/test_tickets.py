@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.services import unit_of_work
-from app.services.tickets import (
+from app.services.tickets.core import (
     TicketFilters,
     add_message,
     categories_for,

@@ -11,8 +11,8 @@ from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import ApiToken, User
 from app.services import unit_of_work
-from app.services.sessions import end_session, start_session
-from app.services.users import (
+from app.services.accounts.sessions import end_session, start_session
+from app.services.accounts.users import (
     authenticate,
     change_password,
     create_integration,

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.admin import sla_routes
 from app.extensions import db
 from app.models import CalendarDay, SlaPolicy, Ticket, WorkCalendar
+from app.web.admin import sla_routes
 from tests.factories import login, make_ticket, make_user, sign_in
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attachment, AuditEvent, Message, Ticket
-from app.services import canned, unit_of_work
-from app.services.canned import AnswerInput
-from app.services.tickets import add_message
+from app.services import unit_of_work
+from app.services.desk import canned
+from app.services.desk.canned import AnswerInput
+from app.services.tickets.core import add_message
 from tests.factories import login, make_ticket, make_user, png_bytes, upload
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

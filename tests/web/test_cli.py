@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Order, RefundRequest, Ticket, User
-from app.services.users import user_for_token
-from app.web import utcnow
+from app.services.accounts.users import user_for_token
+from app.web.clock import utcnow
 
 
 def test_seed_demo_loads_everything_once(app, runner):

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Message, Ticket, TicketPresence
-from app.services import presence, unit_of_work
+from app.services import unit_of_work
+from app.services.desk import presence
 from tests.factories import login, make_ticket, make_user
 
 SEEN_RE = re.compile(r'name="seen_message_id" value="(\d+)"')

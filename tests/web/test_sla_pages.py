@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from app.services import unit_of_work
-from app.services.tickets import update_ticket
+from app.services.tickets.core import update_ticket
 from tests.factories import login, make_ticket, make_user
 
 

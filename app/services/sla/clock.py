@@ -1,0 +1,418 @@
+"""SLA use cases: apply a policy to a ticket, keep its timers in step, sweep for warnings and breaches.
+
+The timers are rebuilt from the ticket's facts and its sla_events history (pauses,
+fulfilments, next-reply cycles) with the pure functions of app/domain/sla.py, and
+their results are stored on the ticket (due times, nearest due/warning, next check)
+so lists, badges and the sweep read indexed columns only.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.calendar import (
+    BusinessCalendar,
+    always_open_calendar,
+    korean_public_holidays,
+    parse_windows,
+)
+from app.domain.sla import Metric, SlaState, Timer, next_alert, state_at, timer
+from app.domain.ticket_flow import Status
+from app.domain.vocabulary import SEOUL, Priority
+from app.extensions import db
+from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket, User, WorkCalendar
+from app.services.audit import record_event
+from app.services.notifications import notify
+
+log = logging.getLogger(__name__)
+PRIORITY_ORDER = [p.value for p in Priority]
+
+
+# ----------------------------------------------------------------- calendars
+
+@lru_cache(maxsize=16)
+def public_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    """Korean public holidays of those years (cached: the `holidays` package is slow to ask)."""
+    return korean_public_holidays(range(first_year, last_year + 1))
+
+
+def calendar_for(row: WorkCalendar, around: datetime) -> BusinessCalendar:
+    """The pure calendar of a stored one, with Korean public holidays around ``around``."""
+    if row.always_open:
+        return always_open_calendar(row.slug)
+    weekly = {int(day): parse_windows(text) for day, text in (row.weekly or {}).items() if text}
+    holidays = public_holidays(around.year - 1, around.year + 2) if row.korean_public_holidays \
+        else frozenset()
+    off = frozenset(d.day for d in row.days if d.kind == "off")
+    on = frozenset(d.day for d in row.days if d.kind == "on")
+    default_day = next((w for _, w in sorted(weekly.items()) if w), ((540, 1080),))
+    return BusinessCalendar(weekly=weekly, holidays=holidays | off, days_on=on, days_on_windows=default_day,
+                            tz=ZoneInfo(row.timezone), name=row.slug)
+
+
+# ----------------------------------------------------------------- policies
+
+def active_policies() -> list[SlaPolicy]:
+    return list(db.session.scalars(
+        select(SlaPolicy).where(SlaPolicy.active.is_(True)).order_by(SlaPolicy.position, SlaPolicy.id)))
+
+
+def policy_matches(policy: SlaPolicy, *, membership: str, priority: str, category_id: int | None,
+                   queue_id: int | None) -> bool:
+    return ((policy.membership is None or policy.membership == membership)
+            and (policy.priority is None or policy.priority == priority)
+            and (policy.category_id is None or policy.category_id == category_id)
+            and (policy.queue_id is None or policy.queue_id == queue_id))
+
+
+def match_policy(ticket: Ticket) -> SlaPolicy | None:
+    """The first active policy (by position) whose conditions the ticket meets."""
+    for policy in active_policies():
+        if policy_matches(policy, membership=ticket.requester.membership, priority=ticket.priority,
+                          category_id=ticket.category_id, queue_id=ticket.queue_id):
+            return policy
+    return None
+
+
+# ----------------------------------------------------------------- timers
+
+@dataclass(frozen=True)
+class Clock:
+    """A ticket's timers as of a moment, and the alerts already recorded."""
+
+    policy: SlaPolicy | None
+    timers: list[Timer]
+    alerts: set[tuple[str, int, str]]
+
+    def get(self, metric: Metric) -> Timer | None:
+        return next((t for t in self.timers if t.metric == metric), None)
+
+
+def _events(ticket: Ticket) -> list[SlaEvent]:
+    if ticket.id is None:
+        return []
+    return list(db.session.scalars(select(SlaEvent).where(SlaEvent.ticket_id == ticket.id)
+                                   .order_by(SlaEvent.at, SlaEvent.id)))
+
+
+def _intervals(events: list[SlaEvent], start_kind: str, end_kind: str, metric: str | None):
+    intervals, opened = [], None
+    for event in events:
+        if event.metric != metric:
+            continue
+        if event.kind == start_kind and opened is None:
+            opened = event.at
+        elif event.kind == end_kind and opened is not None:
+            intervals.append((opened, event.at))
+            opened = None
+    if opened is not None:
+        intervals.append((opened, None))
+    return intervals
+
+
+def clock_for(ticket: Ticket, now: datetime) -> Clock:
+    """Rebuild the ticket's timers from its facts and SLA history."""
+    policy = ticket.sla_policy
+    if policy is None:
+        return Clock(None, [], set())
+    events = _events(ticket)
+    alerts = {(e.metric, e.cycle, e.kind) for e in events if e.alert_key}
+    calendar = calendar_for(policy.calendar, now)
+    share = policy.warn_percent / 100
+    waiting = _intervals(events, "paused", "resumed", None)
+    timers = []
+    if policy.first_response_minutes is not None:
+        timers.append(timer(Metric.FIRST_RESPONSE, calendar=calendar, started_at=ticket.created_at,
+                            target_minutes=policy.first_response_minutes, pauses=waiting, now=now,
+                            fulfilled_at=ticket.first_responded_at, warn_share=share))
+    if policy.next_reply_minutes is not None and ticket.next_reply_started_at is not None:
+        cycle = ticket.next_reply_cycle
+        fulfilled = next((e.at for e in events if e.kind == "fulfilled" and e.metric == Metric.NEXT_REPLY
+                          and e.cycle == cycle), None)
+        timers.append(timer(Metric.NEXT_REPLY, calendar=calendar, started_at=ticket.next_reply_started_at,
+                            target_minutes=policy.next_reply_minutes, pauses=waiting, now=now,
+                            fulfilled_at=fulfilled, warn_share=share, cycle=cycle))
+    if policy.resolution_minutes is not None:
+        solved_spans = [(a, b) for a, b in _intervals(events, "fulfilled", "resumed", Metric.RESOLUTION)
+                        if b is not None]
+        fulfilled = ticket.solved_at if ticket.status in (Status.SOLVED, Status.CLOSED) else None
+        timers.append(timer(Metric.RESOLUTION, calendar=calendar, started_at=ticket.created_at,
+                            target_minutes=policy.resolution_minutes, pauses=waiting + solved_spans,
+                            now=now, fulfilled_at=fulfilled, warn_share=share))
+    return Clock(policy, timers, alerts)
+
+
+def refresh(ticket: Ticket, now: datetime) -> Clock:
+    """Store the timers' results on the ticket (due times, nearest due/warning, next check)."""
+    clock = clock_for(ticket, now)
+    by_metric = {t.metric: t for t in clock.timers}
+    first, reply, resolution = (by_metric.get(m) for m in Metric)
+    ticket.first_response_due_at = first.due_at if first else None
+    ticket.next_reply_due_at = reply.due_at if reply and reply.active else None
+    ticket.resolution_due_at = resolution.due_at if resolution else None
+    running = [t for t in clock.timers if t.active]
+    ticket.sla_paused = any(t.state == SlaState.PAUSED for t in running)
+    ticket.sla_due_at = min((t.due_at for t in running if t.due_at), default=None)
+    ticket.sla_warn_at = min((t.warn_at for t in running if t.warn_at), default=None)
+    ticket.sla_next_check_at = next_alert(clock.timers, clock.alerts)
+    return clock
+
+
+def ticket_state(ticket: Ticket, now: datetime) -> SlaState | None:
+    """The ticket's SLA state now, from its stored columns (cheap: for lists and badges)."""
+    return state_at(now, due_at=ticket.sla_due_at, warn_at=ticket.sla_warn_at, paused=ticket.sla_paused,
+                    has_policy=ticket.sla_policy_id is not None)
+
+
+def _event(ticket: Ticket, kind: str, now: datetime, *, metric: str | None = None, cycle: int = 0,
+           detail: dict | None = None) -> None:
+    db.session.add(SlaEvent(ticket_id=ticket.id, kind=kind, metric=metric, cycle=cycle, at=now,
+                            policy_id=ticket.sla_policy_id, detail=detail))
+    db.session.flush()
+
+
+def _policy_detail(policy: SlaPolicy, reason: str) -> dict:
+    return {"reason": reason, "policy": policy.name, "calendar": policy.calendar.slug,
+            "first_response": policy.first_response_minutes, "next_reply": policy.next_reply_minutes,
+            "resolution": policy.resolution_minutes, "warn_percent": policy.warn_percent}
+
+
+# ----------------------------------------------------------------- hooks from the ticket service
+
+def on_created(ticket: Ticket, now: datetime) -> Clock:
+    """Apply the matching policy to a new ticket; returns its clock."""
+    policy = match_policy(ticket)
+    if policy is not None:
+        ticket.sla_policy_id = policy.id
+        ticket.sla_policy = policy
+        _event(ticket, "applied", now, detail=_policy_detail(policy, "created"))
+    return refresh(ticket, now)
+
+
+def reapply(ticket: Ticket, now: datetime, *, reason: str) -> None:
+    """Priority, category or queue changed: the matching policy may differ. Its targets apply
+    to the ticket's history (same starts, same pauses), not from scratch."""
+    policy = match_policy(ticket)
+    if (policy.id if policy else None) != ticket.sla_policy_id:
+        ticket.sla_policy_id = policy.id if policy else None
+        ticket.sla_policy = policy
+        if policy is not None:
+            _event(ticket, "applied", now, detail=_policy_detail(policy, reason))
+    refresh(ticket, now)
+
+
+def on_public_message(ticket: Ticket, *, by_staff: bool, first_response: bool, now: datetime) -> None:
+    """A public reply: an agent's fulfils first response / the open next-reply cycle; a customer's,
+    after the first response, starts the next-reply clock."""
+    if ticket.sla_policy_id is None:
+        return
+    if by_staff:
+        if first_response:
+            _event(ticket, "fulfilled", now, metric=Metric.FIRST_RESPONSE)
+        if ticket.next_reply_started_at is not None:
+            cycle = ticket.next_reply_cycle
+            done = db.session.scalar(select(SlaEvent.id).where(
+                SlaEvent.ticket_id == ticket.id, SlaEvent.kind == "fulfilled",
+                SlaEvent.metric == Metric.NEXT_REPLY, SlaEvent.cycle == cycle))
+            if done is None:
+                _event(ticket, "fulfilled", now, metric=Metric.NEXT_REPLY, cycle=cycle)
+    elif ticket.first_responded_at is not None:
+        clock = clock_for(ticket, now)
+        reply = clock.get(Metric.NEXT_REPLY)
+        if reply is None or not reply.active:
+            ticket.next_reply_cycle += 1
+            ticket.next_reply_started_at = now
+            _event(ticket, "started", now, metric=Metric.NEXT_REPLY, cycle=ticket.next_reply_cycle)
+    refresh(ticket, now)
+
+
+def on_status_change(ticket: Ticket, before: str, after: str, now: datetime) -> None:
+    """Pending stops every clock; leaving it restarts them. Solving fulfils resolution;
+    reopening resumes it."""
+    if ticket.sla_policy_id is None:
+        return
+    if after == Status.PENDING and before != Status.PENDING:
+        _event(ticket, "paused", now)
+    elif before == Status.PENDING and after != Status.PENDING:
+        _event(ticket, "resumed", now)
+    if after == Status.SOLVED and before != Status.SOLVED:
+        _event(ticket, "fulfilled", now, metric=Metric.RESOLUTION)
+    elif before == Status.SOLVED and after not in (Status.SOLVED, Status.CLOSED):
+        _event(ticket, "resumed", now, metric=Metric.RESOLUTION)
+    refresh(ticket, now)
+
+
+# ----------------------------------------------------------------- the sweep
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    warned: int = 0
+    breached: int = 0
+
+
+def _record_alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> bool:
+    """Insert the warning/breach once; False if it was already recorded (by this or another sweep)."""
+    key = f"{t.metric}:{t.cycle}:{kind}"
+    try:
+        with db.session.begin_nested():
+            db.session.add(SlaEvent(ticket_id=ticket.id, kind=kind, metric=t.metric, cycle=t.cycle, at=now,
+                                    policy_id=ticket.sla_policy_id, alert_key=key,
+                                    detail={"due_at": t.due_at.isoformat() if t.due_at else None,
+                                            "target_minutes": t.target_minutes}))
+    except IntegrityError:
+        return False
+    return True
+
+
+def queue_leads(queue_id: int) -> list[User]:
+    """Leads who belong to the queue; every lead when none does."""
+    queue = db.session.get(SupportQueue, queue_id)
+    leads = [u for u in queue.members if u.role == "lead" and u.active] if queue else []
+    if not leads:
+        leads = list(db.session.scalars(select(User).where(User.role == "lead", User.active.is_(True))))
+    return leads
+
+
+def _alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> None:
+    recipients = {u.id for u in queue_leads(ticket.queue_id)}
+    if ticket.assignee_id:
+        recipients.add(ticket.assignee_id)
+    for user_id in sorted(recipients):
+        notify(user_id, ticket, f"sla_{kind}", now, metric=t.metric.value,
+               due_at=t.due_at.isoformat() if t.due_at else None)
+
+
+def _escalate(ticket: Ticket, policy: SlaPolicy, now: datetime) -> None:
+    from app.services.tickets.core import move_to_queue
+
+    changed = False
+    wanted = policy.escalate_priority
+    if wanted and PRIORITY_ORDER.index(wanted) > PRIORITY_ORDER.index(ticket.priority):
+        record_event(ticket, None, "priority", now, old=ticket.priority, new=wanted,
+                     detail={"via": "sla_escalation"})
+        ticket.priority = wanted
+        changed = True
+    if policy.escalate_queue_id and policy.escalate_queue_id != ticket.queue_id:
+        move_to_queue(ticket, None, db.session.get(SupportQueue, policy.escalate_queue_id), now,
+                      via="sla_escalation")
+        changed = True
+    if changed:
+        ticket.updated_at = now
+        reapply(ticket, now, reason="escalation")
+
+
+def sweep(now: datetime, *, limit: int = 500) -> SweepResult:
+    """Record warnings and breaches that came due (each exactly once), notify, escalate.
+
+    Reads only tickets whose next check time has passed, through an index: the cost
+    follows the number of tickets at a deadline, not the number of tickets.
+    """
+    result = SweepResult()
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.sla_next_check_at <= now).order_by(Ticket.sla_next_check_at).limit(limit)
+    ).all()
+    for ticket in tickets:
+        result.checked += 1
+        # An escalation can switch the policy, whose tighter targets may be crossed already:
+        # look again (a policy switch happens at most a few times).
+        for _round in range(len(PRIORITY_ORDER)):
+            if not _check(ticket, now, result):
+                break
+        refresh(ticket, now)
+    return result
+
+
+def _check(ticket: Ticket, now: datetime, result: SweepResult) -> bool:
+    """Record due alerts of one ticket; True if an escalation changed its policy."""
+    clock = clock_for(ticket, now)
+    policy_before = ticket.sla_policy_id
+    for t in clock.timers:
+        if not t.active:
+            continue
+        if t.due_at is not None and now >= t.due_at:
+            if (t.metric, t.cycle, "breached") not in clock.alerts and _record_alert(ticket, t, "breached", now):
+                result.breached += 1
+                _alert(ticket, t, "breach", now)
+                _escalate(ticket, clock.policy, now)
+        elif t.warn_at is not None and now >= t.warn_at and (t.metric, t.cycle, "warned") not in clock.alerts:
+            if _record_alert(ticket, t, "warned", now):
+                result.warned += 1
+                _alert(ticket, t, "warning", now)
+    return ticket.sla_policy_id != policy_before
+
+
+# ----------------------------------------------------------------- what the customer reads
+
+_WEEKDAYS_KO = "월화수목금토일"
+
+
+def answer_due(ticket: Ticket, now: datetime, clock: Clock | None = None) -> tuple[datetime | None, bool, bool]:
+    """(when the next answer is due, whether it is in business hours, whether the clock is paused)."""
+    if ticket.sla_policy is None or ticket.status in (Status.SOLVED, Status.CLOSED):
+        return None, False, False
+    clock = clock or clock_for(ticket, now)
+    business = not ticket.sla_policy.calendar.always_open
+    for metric in (Metric.FIRST_RESPONSE, Metric.NEXT_REPLY):
+        t = clock.get(metric)
+        if t is not None and t.active:
+            return t.due_at, business, t.state == SlaState.PAUSED
+    return None, business, ticket.sla_paused
+
+
+def format_expected_answer(due: datetime | None, *, business: bool, paused: bool, locale: str) -> str | None:
+    """'영업일 기준 11월 27일(금) 오후 2시까지 답변드릴 예정입니다' (or English)."""
+    english = (locale or "ko").startswith("en")
+    if paused:
+        return ("We are waiting for your reply; the clock restarts when you answer." if english else
+                "고객님의 답변을 기다리고 있습니다. 답글을 남겨 주시면 이어서 처리해 드립니다.")
+    if due is None:
+        return None
+    local = due.astimezone(SEOUL)
+    if english:
+        when = local.strftime("%a, %b %-d, %-I:%M %p").replace(":00 ", " ")
+        return f"We expect to answer by {when} (Korea time{', business hours' if business else ''})."
+    half = "오전" if local.hour < 12 else "오후"
+    hour = local.hour % 12 or 12
+    minute = f" {local.minute}분" if local.minute else ""
+    prefix = "영업일 기준 " if business else ""
+    return (f"{prefix}{local.month}월 {local.day}일({_WEEKDAYS_KO[local.weekday()]}) "
+            f"{half} {hour}시{minute}까지 답변드릴 예정입니다.")
+
+
+def expected_answer_text(ticket: Ticket, now: datetime, locale: str) -> str | None:
+    due, business, paused = answer_due(ticket, now)
+    return format_expected_answer(due, business=business, paused=paused, locale=locale)
+
+
+# ----------------------------------------------------------------- after an admin change
+
+def schedule_sla_refresh(now: datetime) -> None:
+    """Policies or calendars changed: recompute open tickets in the background (one job)."""
+    from app.services.outbox import defer
+
+    defer("sla_refresh", {"requested_at": now.isoformat()}, now, queue="sla")
+
+
+def refresh_open_tickets(now: datetime, *, batch: int = 500) -> int:
+    """Re-match and recompute every unresolved ticket, a batch per transaction; returns how many."""
+    from app.domain.ticket_flow import UNRESOLVED
+
+    last_id, count = 0, 0
+    while True:
+        tickets = db.session.scalars(
+            select(Ticket).where(Ticket.status.in_([s.value for s in UNRESOLVED]), Ticket.id > last_id)
+            .order_by(Ticket.id).limit(batch)).all()
+        if not tickets:
+            return count
+        for ticket in tickets:
+            reapply(ticket, now, reason="policy_changed")
+        count += len(tickets)
+        last_id = tickets[-1].id
+        db.session.commit()

@@ -1,0 +1,5 @@
+"""The blueprint the tickets routes register on (its own module, so the routes and the
+package never import each other)."""
+from flask import Blueprint
+
+bp = Blueprint("tickets", __name__, url_prefix="/desk")
