@@ -8,8 +8,10 @@ opens a new ticket.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 from app.domain.errors import Conflict, DomainError, Forbidden
+from app.domain.sla import Metric
 from app.domain.vocabulary import REQUESTER_ROLES, STAFF_ROLES
 
 
@@ -99,3 +101,30 @@ def status_after_message(current: str, *, by_staff: bool, internal: bool) -> Sta
 def is_reopen(before: str, after: str) -> bool:
     """True when a solved ticket went back to work."""
     return Status(before) == Status.SOLVED and Status(after) != Status.SOLVED
+
+
+class ClockMove(NamedTuple):
+    """One SLA event a status change writes: ``paused``/``resumed``/``fulfilled``, for one target
+    (``metric``) or, when ``metric`` is None, every running clock."""
+
+    event: str
+    metric: Metric | None = None
+
+
+def clock_moves(before: str, after: str) -> list[ClockMove]:
+    """What a status change does to the SLA clocks (the one place this is decided).
+
+    Waiting on the customer (pending) stops every clock and leaving it restarts them; solving
+    fulfils the resolution target and reopening a solved ticket (to anything but closed) resumes
+    it. Nothing else moves a clock: on_hold (waiting on a seller or courier) keeps them running.
+    """
+    moves = []
+    if after == Status.PENDING and before != Status.PENDING:
+        moves.append(ClockMove("paused"))
+    elif before == Status.PENDING and after != Status.PENDING:
+        moves.append(ClockMove("resumed"))
+    if after == Status.SOLVED and before != Status.SOLVED:
+        moves.append(ClockMove("fulfilled", Metric.RESOLUTION))
+    elif before == Status.SOLVED and after not in (Status.SOLVED, Status.CLOSED):
+        moves.append(ClockMove("resumed", Metric.RESOLUTION))
+    return moves

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 
 from app.domain.errors import Conflict, DomainError, Forbidden
+from app.domain.sla import Metric
 from app.domain.ticket_flow import (
+    ClockMove,
     Status,
     check_status_change,
+    clock_moves,
     is_reopen,
     status_after_message,
 )
@@ -138,3 +141,27 @@ def test_closed_ticket_accepts_no_message(by_staff, internal):
 ])
 def test_is_reopen(before, after, expected):
     assert is_reopen(before, after) is expected
+
+
+# ------------------------------------------------------------------ what a status change does to the clocks
+
+
+
+@pytest.mark.parametrize(("before", "after", "moves"), [
+    ("open", "pending", [ClockMove("paused")]),
+    ("new", "pending", [ClockMove("paused")]),
+    ("pending", "open", [ClockMove("resumed")]),
+    ("pending", "pending", []),
+    # Waiting on a seller or courier is still the desk's time: the clocks keep running.
+    ("open", "on_hold", []),
+    ("on_hold", "open", []),
+    ("open", "solved", [ClockMove("fulfilled", Metric.RESOLUTION)]),
+    # Solving while paused restarts the clocks and fulfils resolution.
+    ("pending", "solved", [ClockMove("resumed"), ClockMove("fulfilled", Metric.RESOLUTION)]),
+    ("solved", "open", [ClockMove("resumed", Metric.RESOLUTION)]),
+    ("solved", "pending", [ClockMove("paused"), ClockMove("resumed", Metric.RESOLUTION)]),
+    # Closing a solved ticket ends it; nothing resumes.
+    ("solved", "closed", []),
+])
+def test_clock_moves_of_a_status_change(before, after, moves):
+    assert clock_moves(before, after) == moves

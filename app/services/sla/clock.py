@@ -23,7 +23,7 @@ from app.domain.calendar import (
     parse_windows,
 )
 from app.domain.sla import Metric, SlaState, Timer, next_alert, state_at, timer
-from app.domain.ticket_flow import Status
+from app.domain.ticket_flow import Status, clock_moves
 from app.domain.vocabulary import SEOUL, Priority
 from app.extensions import db
 from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket, User, WorkCalendar
@@ -233,18 +233,11 @@ def on_public_message(ticket: Ticket, *, by_staff: bool, first_response: bool, n
 
 
 def on_status_change(ticket: Ticket, before: str, after: str, now: datetime) -> None:
-    """Pending stops every clock; leaving it restarts them. Solving fulfils resolution;
-    reopening resumes it."""
+    """Write the SLA events the status change implies (``ticket_flow.clock_moves``) and refresh."""
     if ticket.sla_policy_id is None:
         return
-    if after == Status.PENDING and before != Status.PENDING:
-        _event(ticket, "paused", now)
-    elif before == Status.PENDING and after != Status.PENDING:
-        _event(ticket, "resumed", now)
-    if after == Status.SOLVED and before != Status.SOLVED:
-        _event(ticket, "fulfilled", now, metric=Metric.RESOLUTION)
-    elif before == Status.SOLVED and after not in (Status.SOLVED, Status.CLOSED):
-        _event(ticket, "resumed", now, metric=Metric.RESOLUTION)
+    for move in clock_moves(before, after):
+        _event(ticket, move.event, now, metric=move.metric)
     refresh(ticket, now)
 
 
