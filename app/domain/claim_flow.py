@@ -9,10 +9,11 @@ arrives).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from app.domain.ticket_flow import Status
+from app.domain.vocabulary import SEOUL
 
 
 class ClaimState(StrEnum):
@@ -145,3 +146,18 @@ def return_arrived_message(notice: DecisionNotice, locale: str) -> str:
     if notice.timing:
         lines += ["", notice.timing]
     return "\n".join(lines)
+
+
+def discovered_at(picked: str | None, now: datetime) -> datetime | None:
+    """When the customer found the defect, from the date picked on the claim form (policy.md §6.1).
+
+    A bare date means 12:00 KST that day, and a discovery today is never later than now. None
+    when nothing was picked; ``ValueError`` when the text is not a date or the day is after today
+    (in Korea), which the form shows as a field error.
+    """
+    if not picked or not picked.strip():
+        return None
+    day = date.fromisoformat(picked.strip())  # ValueError for anything but YYYY-MM-DD
+    if day > now.astimezone(SEOUL).date():
+        raise ValueError("discovered in the future")
+    return min(datetime.combine(day, time(12), tzinfo=SEOUL), now)

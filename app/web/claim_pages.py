@@ -6,9 +6,6 @@ card and a stored refund's breakdown render with the same macros (templates/_cla
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
-
-from app.domain.policy.days import KST
 from app.domain.policy.evaluate import PolicyDecision, decision_to_dict
 from app.models import Order, RefundRequest
 from app.web.locale import locale_code
@@ -55,14 +52,3 @@ def claimable_lines(order: Order, done: dict[str, dict[str, int]]) -> list[dict]
                      "cancelled": units.get("cancel", 0), "returned": units.get("refund", 0),
                      "remaining": max(line.get("quantity", 0) - taken, 0)})
     return rows
-
-
-def discovery_instant(text: str | None) -> datetime | None:
-    """A date picked in the form, read as 12:00 KST that day (policy.md §6.1); None when empty or bad."""
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return datetime.combine(day, time(12), tzinfo=KST)

@@ -2,7 +2,7 @@
 what the customer reads, and the subject in the reader's language."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,6 +11,7 @@ from app.domain.claim_flow import (
     claim_kind_for,
     claim_subject,
     decision_message,
+    discovered_at,
     return_arrived_message,
     shown_subject,
     ticket_status_after_decision,
@@ -77,3 +78,28 @@ def test_generated_subjects_follow_the_reader_written_ones_stay():
     assert shown_subject(english, "refund", "N1", "ko") == "주문 N1 반품·환불 신청"
     assert shown_subject("환불해 주세요", "refund", "N1", "en") == "환불해 주세요"
     assert shown_subject(stored, "inquiry", "20261120-000123", "en") == stored
+
+
+# ------------------------------------------------------------------ the discovery date of a defect
+
+NOON = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # 12:00 KST
+
+
+@pytest.mark.parametrize(("picked", "now", "expected"), [
+    (None, NOON, None),
+    ("  ", NOON, None),
+    # A bare date is 12:00 KST that day (policy.md §6.1).
+    ("2026-11-28", NOON, datetime(2026, 11, 28, 3, 0, tzinfo=UTC)),
+    # Today before noon KST: never later than now.
+    ("2026-12-02", datetime(2026, 12, 2, 0, 30, tzinfo=UTC), datetime(2026, 12, 2, 0, 30, tzinfo=UTC)),
+    # 23:30 UTC on the 1st is already the 2nd in Korea: the 2nd is today, not the future.
+    ("2026-12-02", datetime(2026, 12, 1, 23, 30, tzinfo=UTC), datetime(2026, 12, 1, 23, 30, tzinfo=UTC)),
+])
+def test_discovered_at_reads_a_picked_day_as_noon_in_korea(picked, now, expected):
+    assert discovered_at(picked, now) == expected
+
+
+@pytest.mark.parametrize("picked", ["2026-12-03", "어제", "2026-13-01"])
+def test_discovered_at_refuses_a_future_or_unreadable_day(picked):
+    with pytest.raises(ValueError):
+        discovered_at(picked, NOON)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.domain.claim_flow import claim_kind_for, claim_subject
+from app.domain.claim_flow import claim_kind_for, claim_subject, discovered_at
 from app.domain.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Ticket
@@ -16,7 +16,7 @@ from app.services import unit_of_work
 from app.services.claims.orders import list_orders, load_order_for
 from app.services.claims.refunds import ClaimIneligible, parse_claim, preview, refunded_units
 from app.services.tickets.core import create_ticket, find_submitted, scoped_tickets
-from app.web.claim_pages import ATTESTATIONS, REASON_CODES, claimable_lines, decision_view, discovery_instant
+from app.web.claim_pages import ATTESTATIONS, REASON_CODES, claimable_lines, decision_view
 from app.web.clock import utcnow
 from app.web.labels import label
 from app.web.locale import locale_code
@@ -89,12 +89,12 @@ def _claim_data(form: ClaimForm, kind: str, chosen: dict[str, int]) -> dict:
             "reason": form.reason.data, "reason_text": (form.reason_text.data or "").strip()}
     if kind == "refund":
         data["attestations"] = {name: ANSWER_VALUES.get(getattr(form, name).data) for name in ATTESTATIONS}
-        discovered_on = (form.discovered_on.data or "").strip()
-        if discovered_on:
-            discovered, now = discovery_instant(discovered_on), utcnow()
-            if discovered is None or discovered.date() > now.astimezone(discovered.tzinfo).date():
-                raise _ClaimError("discovered_on", _("발견한 날짜가 올바르지 않습니다."))
-            data["discovered_at"] = min(discovered, now).isoformat()
+        try:
+            discovered = discovered_at(form.discovered_on.data, utcnow())
+        except ValueError:
+            raise _ClaimError("discovered_on", _("발견한 날짜가 올바르지 않습니다.")) from None
+        if discovered is not None:
+            data["discovered_at"] = discovered.isoformat()
     return data
 
 
