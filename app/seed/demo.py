@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category, Order, User
+from app.seed.canned_answers import ensure_default_canned_answers
 from app.seed.defaults import ensure_default_catalogue
 from app.services.accounts.users import create_user
 from app.services.audit import record_event
-from app.services.desk.canned import ensure_default_canned_answers
 from app.services.tickets.core import add_message, create_ticket, update_ticket
 
 DEMO_PASSWORD = "munui-demo-1234"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Message, Refund, Ticket
+from app.seed.canned_answers import ensure_default_canned_answers
 from app.services import unit_of_work
-from app.services.desk.canned import ensure_default_canned_answers
 from tests.factories import PASSWORD, make_policy_order, make_ticket, make_user
 from tests.refund_setup import approved_refund
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import CannedAnswer, CannedAnswerUse, Message, Refund, RefundRequest
+from app.seed import canned_answers
 from app.services import unit_of_work
 from app.services.desk import canned
 from app.services.desk.canned import AnswerInput
@@ -240,9 +241,9 @@ def test_use_sends_applies_actions_and_counts(people, now):
 def test_default_set_covers_every_category_and_is_idempotent(people, now):
     from app.models import Category
 
-    added = canned.ensure_default_canned_answers(now)
-    assert added == len(canned.DEFAULT_ANSWERS)
-    assert canned.ensure_default_canned_answers(now) == 0
+    added = canned_answers.ensure_default_canned_answers(now)
+    assert added == len(canned_answers.DEFAULT_ANSWERS)
+    assert canned_answers.ensure_default_canned_answers(now) == 0
     rows = db.session.scalars(select(CannedAnswer)).all()
     covered = {code for a in rows for code in a.category_codes}
     assert set(db.session.scalars(select(Category.code))) <= covered | {"other"}
