@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
-from app.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound
+from app.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound, invalid
 from app.domain.hangul import with_particle
 from app.domain.ticket_flow import (
     UNRESOLVED,
@@ -33,10 +33,6 @@ from app.services.tickets.numbers import next_ticket_number
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
 UNSET = object()
-
-
-def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields=fields)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -132,8 +128,8 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
         try:
             stmt = stmt.where(Ticket.assignee_id == int(filters.assignee))
         except ValueError:
-            raise _invalid({"assignee": "invalid"}, "담당자 조건이 올바르지 않습니다.",
-                           "The assignee filter is invalid.") from None
+            raise invalid({"assignee": "invalid"}, "담당자 조건이 올바르지 않습니다.",
+                          "The assignee filter is invalid.") from None
     if filters.type:
         stmt = stmt.where(Ticket.type == filters.type)
     if filters.priority:
@@ -172,8 +168,8 @@ def _sla_state_filter(stmt: Select, state: str, now: datetime) -> Select:
         return stmt.where(due > now, Ticket.sla_paused.is_(False), warn.is_not(None), warn <= now)
     if state == "ok":
         return stmt.where(due > now, Ticket.sla_paused.is_(False), or_(warn.is_(None), warn > now))
-    raise _invalid({"sla_state": "invalid"}, "SLA 상태 조건이 올바르지 않습니다.",
-                   "The SLA state filter is invalid.")
+    raise invalid({"sla_state": "invalid"}, "SLA 상태 조건이 올바르지 않습니다.",
+                  "The SLA state filter is invalid.")
 
 
 ORDERS = {
@@ -277,8 +273,8 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
         from app.services.claims.refunds import check_claim
 
         if order is None:
-            raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
-                           "A cancellation or refund request needs an order.")
+            raise invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
+                          "A cancellation or refund request needs an order.")
         check_claim(category.ticket_type, order, claim, now)
 
     ticket = Ticket(
@@ -443,7 +439,7 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
     if queue is not None:
         target_queue = db.session.scalar(select(SupportQueue).where(SupportQueue.slug == queue))
         if target_queue is None:
-            raise _invalid({"queue": "unknown"}, "알 수 없는 큐입니다.", "Unknown queue.")
+            raise invalid({"queue": "unknown"}, "알 수 없는 큐입니다.", "Unknown queue.")
         if target_queue.id != ticket.queue_id:
             move_to_queue(ticket, actor, target_queue, now)
             sla.reapply(ticket, now, reason="queue")
@@ -451,8 +447,8 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
         try:
             new_priority = Priority(priority)
         except ValueError:
-            raise _invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.",
-                           "Unknown priority.") from None
+            raise invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.",
+                          "Unknown priority.") from None
         if new_priority != ticket.priority:
             record_event(ticket, actor, "priority", now, old=ticket.priority, new=new_priority)
             ticket.priority = new_priority
@@ -468,9 +464,9 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
             if assignee is None or not access.can_be_assignee(
                     role=assignee.role, queue_ids=assignee.queue_ids, queue_id=ticket.queue_id,
                     active=assignee.active):
-                raise _invalid({"assignee_id": "not_assignable"},
-                               "이 큐의 상담원에게만 배정할 수 있습니다.",
-                               "The ticket can only be assigned to an agent of its queue.")
+                raise invalid({"assignee_id": "not_assignable"},
+                              "이 큐의 상담원에게만 배정할 수 있습니다.",
+                              "The ticket can only be assigned to an agent of its queue.")
         _assign(ticket, actor, assignee, now)
     if status is not None:
         target = check_status_change(ticket.status, status, actor.role)
