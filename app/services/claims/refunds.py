@@ -50,6 +50,7 @@ from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, 
 from app.services.audit import record_event
 from app.services.notifications import notify
 from app.services.sla.clock import public_holidays
+from app.services.tickets.core import answer_with_decision, hold
 
 OPEN, AWAITING_SECOND = ClaimState.OPEN, ClaimState.AWAITING_SECOND_APPROVAL
 APPROVED, DENIED = ClaimState.APPROVED, ClaimState.DENIED
@@ -332,8 +333,6 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
                      detail={"refund_value_total": decision.breakdown.refund_value_total, "kind": req.kind})
         # The first approver holds the ticket until a lead confirms, so take-next never hands it out.
         if ticket.assignee_id is None:
-            from app.services.tickets.core import hold
-
             hold(actor, ticket, now)
         return DecisionResult(req, decision, None)
     if four_eyes:
@@ -382,8 +381,6 @@ def _record_refund(req: RefundRequest, decision: PolicyDecision, actor: User, no
 
 def _answer(actor: User, ticket: Ticket, notice: DecisionNotice, now: datetime) -> None:
     """The decision as a message in the thread, and the ticket moved on (app/domain/claim_flow.py)."""
-    from app.services.tickets.core import answer_with_decision
-
     status = ticket_status_after_decision(kind=notice.kind, approved=notice.approved, goods_back=notice.goods_back)
     answer_with_decision(actor, ticket, body=decision_message(notice, _locale_of(ticket)), status=status, now=now)
 
@@ -506,8 +503,6 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
 def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict, now: datetime) -> RefundRequest:
     """A return approved before its parcel came back has arrived: the refund's 3 business days start
     now (TIMELINE-3-BUSINESS-DAYS), the customer is told the date, and the ticket is solved."""
-    from app.services.tickets.core import answer_with_decision
-
     try:
         raw = data.get("return_received_at")
         if not isinstance(raw, str):

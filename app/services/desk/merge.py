@@ -19,6 +19,7 @@ from app.domain.ticket_flow import Status
 from app.extensions import db
 from app.models import Attachment, Message, Ticket, User
 from app.services.audit import record_event
+from app.services.desk.assignment import assign
 from app.services.desk.canned import reply_locale
 from app.services.sla import clock as sla
 from app.services.tickets.core import SUBJECT_MAX, add_message
@@ -123,9 +124,7 @@ def split(actor: User, ticket: Ticket, message_id: int, now: datetime) -> Ticket
     record_event(ticket, actor, "split", now, new=new.number, detail={"to": new.number, "message_id": message.id})
     sla.on_created(new, now)
     if ticket.assignee_id is not None:
-        from app.services.tickets.core import _assign
-
-        _assign(new, actor, ticket.assignee, now)
+        assign(new, actor, ticket.assignee, now)
     add_message(actor, ticket, body=f"고객 메시지를 {new.number} 문의로 분리했습니다.", internal=True,
                 files=[], now=now)
     add_message(actor, new, body=f"{ticket.number} 문의에서 분리된 문의입니다.", internal=True, files=[], now=now)

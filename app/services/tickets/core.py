@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +26,7 @@ from app.extensions import db
 from app.models import Category, Message, Order, SupportQueue, Tag, Ticket, User, ticket_tags
 from app.services.attachments import IncomingFile, PreparedUpload, prepare_uploads, store_uploads
 from app.services.audit import record_event
-from app.services.desk.assignment import auto_assign
+from app.services.desk.assignment import assign, auto_assign
 from app.services.notifications import notify
 from app.services.sla import clock as sla
 from app.services.tickets.numbers import next_ticket_number
@@ -238,14 +239,24 @@ def find_submitted(actor: User, submission_key: str | None) -> Ticket | None:
                                                   Ticket.submission_key == submission_key[:64]))
 
 
-def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
-                  order_number: str | None, files: list[IncomingFile], now: datetime,
-                  submission_key: str | None = None, claim=None) -> Ticket:
-    """File a 1:1 inquiry with its first message and attachments.
+@dataclass(frozen=True)
+class NewTicket:
+    """An inquiry whose every input was checked, not yet written (``check_new_ticket``)."""
 
-    Every input is checked before anything is written: an unknown category, an empty
-    subject or message, an order that is not the requester's, a bad file — the inquiry
-    is refused once, with a message for each field that has a problem (``FieldErrors``).
+    category: Category
+    subject: str
+    body: str
+    order: Order | None
+    uploads: list[PreparedUpload]
+
+
+def check_new_ticket(actor: User, *, category_code: str, subject: str, body: str,
+                     order_number: str | None, files: list[IncomingFile]) -> NewTicket:
+    """Check a 1:1 inquiry before anything is written.
+
+    An unknown category, an empty subject or message, an order that is not the requester's,
+    a bad file — the inquiry is refused once, with a message for each field that has a
+    problem (``FieldErrors``).
     """
     if not access.can_file_ticket(actor.actor()):
         raise Forbidden("문의는 고객 또는 판매자 계정으로 작성할 수 있습니다.",
@@ -269,18 +280,21 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
                    f"A '{category.name_en}' inquiry needs one of your orders.")
     prepared = _check_uploads(files, errors)
     errors.raise_if_any()
-    if claim is not None:
-        from app.services.claims.refunds import check_claim
+    return NewTicket(category, subject, body, order, prepared)
 
-        if order is None:
-            raise invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
-                          "A cancellation or refund request needs an order.")
-        check_claim(category.ticket_type, order, claim, now)
 
+def file_ticket(actor: User, new: NewTicket, *, now: datetime, submission_key: str | None = None,
+                attach: Callable[[Ticket], object] | None = None) -> Ticket:
+    """Write a checked inquiry: the ticket, its first message and attachments, its SLA and assignee.
+
+    ``attach`` adds what the inquiry brings along (a claim's request, from the claim side)
+    once the ticket exists, before its SLA clock starts and it is assigned.
+    """
+    category, order = new.category, new.order
     ticket = Ticket(
         number=next_ticket_number(now), type=category.ticket_type, category_id=category.id,
         queue_id=category.queue_id, requester_id=actor.id, order_id=order.id if order else None,
-        subject=subject, status=Status.NEW, priority=Priority.NORMAL,
+        subject=new.subject, status=Status.NEW, priority=Priority.NORMAL,
         created_at=now, updated_at=now, message_count=1,
         submission_key=(submission_key or None) and submission_key[:64],
     )
@@ -291,23 +305,33 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
         # The same submission arrived twice at once; the first one won.
         raise Conflict("duplicate_submission", "이미 접수된 문의입니다.",
                        "This inquiry has already been submitted.") from None
-    message = Message(ticket_id=ticket.id, author_id=actor.id, body=body, internal=False,
+    message = Message(ticket_id=ticket.id, author_id=actor.id, body=new.body, internal=False,
                       created_at=now)
     db.session.add(message)
     db.session.flush()
-    store_uploads(prepared, message, actor, now)
+    store_uploads(new.uploads, message, actor, now)
     record_event(ticket, actor, "created", now, new=Status.NEW,
-                 detail={"category": category.code, "files": len(prepared)})
-    if claim is not None:
-        from app.services.claims.refunds import open_request
-
-        open_request(ticket, order, claim, now)
+                 detail={"category": category.code, "files": len(new.uploads)})
+    if attach is not None:
+        attach(ticket)
     clock = sla.on_created(ticket, now)
     auto_assign(ticket, now)
     due, business, _paused = sla.answer_due(ticket, now, clock)
     notify(actor.id, ticket, "ticket_received", now,
            expected_due_at=due.isoformat() if due else None, business_hours=business)
     return ticket
+
+
+def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
+                  order_number: str | None, files: list[IncomingFile], now: datetime,
+                  submission_key: str | None = None) -> Ticket:
+    """File a 1:1 inquiry with its first message and attachments, every input checked first.
+
+    (An inquiry carrying a cancellation/refund request is filed by app/services/claims/intake.py.)
+    """
+    new = check_new_ticket(actor, category_code=category_code, subject=subject, body=body,
+                           order_number=order_number, files=files)
+    return file_ticket(actor, new, now=now, submission_key=submission_key)
 
 
 def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
@@ -385,7 +409,7 @@ def hold(actor: User, ticket: Ticket, now: datetime) -> None:
     """Assign the ticket to ``actor`` when they may hold it (an agent of its queue, a lead …)."""
     if ticket.assignee_id != actor.id and access.can_be_assignee(
             role=actor.role, queue_ids=actor.queue_ids, queue_id=ticket.queue_id, active=actor.active):
-        _assign(ticket, actor, actor, now)
+        assign(ticket, actor, actor, now)
 
 
 def _set_status(ticket: Ticket, actor: User, target: Status, now: datetime, *, reason: str) -> None:
@@ -414,7 +438,7 @@ def move_to_queue(ticket: Ticket, actor: User | None, queue: SupportQueue, now: 
     if ticket.assignee is not None and not access.can_be_assignee(
             role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids, queue_id=queue.id,
             active=ticket.assignee.active):
-        _assign(ticket, actor, None, now)
+        assign(ticket, actor, None, now)
 
 
 def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
@@ -467,7 +491,7 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
                 raise invalid({"assignee_id": "not_assignable"},
                               "이 큐의 상담원에게만 배정할 수 있습니다.",
                               "The ticket can only be assigned to an agent of its queue.")
-        _assign(ticket, actor, assignee, now)
+        assign(ticket, actor, assignee, now)
     if status is not None:
         target = check_status_change(ticket.status, status, actor.role)
         if target != ticket.status:
@@ -477,19 +501,6 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
             other = ticket.assignee_id if actor.id == ticket.requester_id else ticket.requester_id
             notify(other, ticket, "status_changed", now, actor, status=target.value)
     return ticket
-
-
-def _assign(ticket: Ticket, actor: User, assignee: User | None, now: datetime) -> None:
-    old = ticket.assignee
-    if (old.id if old else None) == (assignee.id if assignee else None):
-        return
-    ticket.assignee_id = assignee.id if assignee else None
-    ticket.assignee = assignee
-    ticket.updated_at = now
-    record_event(ticket, actor, "assignee", now, old=old.name if old else None,
-                 new=assignee.name if assignee else None)
-    if assignee is not None:
-        notify(assignee.id, ticket, "assigned", now, actor)
 
 
 def assignable_agents(ticket: Ticket) -> list[User]:
