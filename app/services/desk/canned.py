@@ -239,15 +239,6 @@ def _seoul(value: datetime | None) -> str | None:
     return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") if value else None
 
 
-def _order_status_text(status: str, locale: str) -> str:
-    from flask_babel import force_locale
-
-    from app.web.labels import label
-
-    with force_locale(locale):
-        return label("order_status", status)
-
-
 def latest_refund(ticket: Ticket) -> Refund | None:
     """The newest approved refund of this ticket's request or, failing that, of its order."""
     conditions = [Refund.request_id.in_(select(RefundRequest.id).where(RefundRequest.ticket_id == ticket.id))]
@@ -267,7 +258,7 @@ def values_for(ticket: Ticket, agent: User, locale: str = "ko") -> dict[str, str
         "ticket.subject": ticket.subject,
         "ticket.category": ticket.category.display_name(locale) if ticket.category else None,
         "order.number": order.number if order else None,
-        "order.status": _order_status_text(order.status, locale) if order else None,
+        "order.status": placeholders.order_status_text(order.status, locale) if order else None,
         "agent.name": agent.name,
         "refund.amount": f"₩{refund.refund_value_total:,}" if refund else None,
         "refund.due_date": refund.due_by.isoformat() if refund and refund.due_by else None,
