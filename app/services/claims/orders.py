@@ -109,11 +109,6 @@ def upsert_order(actor: User, number: str, data: object, now: datetime) -> tuple
     return order, created
 
 
-def status_history(order: Order) -> list[OrderStatusChange]:
-    return list(db.session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
-                                   .order_by(OrderStatusChange.id)))
-
-
 @dataclass(frozen=True)
 class ShippingFacts:
     """What the order page and the agent's order card say about shipping, from the snapshot."""
