@@ -1,4 +1,4 @@
-"""Canned answers as a use case (app/services/canned.py): saving, scoping, search, rendering, sending."""
+"""Canned answers as a use case (app/services/desk/canned.py): saving, scoping, search, rendering, sending."""
 from __future__ import annotations
 
 from datetime import date

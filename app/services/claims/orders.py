@@ -115,7 +115,7 @@ class ShippingFacts:
 
     fee_charged: int
     base_fee: int
-    free_reason: str            # none | threshold | unconditional (policy_models.FreeReason)
+    free_reason: str            # none | threshold | unconditional (app/domain/policy/models.py FreeReason)
     free_threshold: int | None
     plus_member: bool
     coupon: int                 # the order coupon's amount (0 without one)

@@ -1,6 +1,6 @@
 """Cancellation and refund requests: preview, open, decide exactly once, track what is overdue.
 
-The decision is the policy module's (app/domain/policy.py), evaluated on the order as the
+The decision is the policy module's (app/domain/policy/evaluate.py), evaluated on the order as the
 desk knows it now plus the refunds already decided. An approval re-evaluates at that moment
 and moves the request's state with a conditional UPDATE (state and version as read), so two
 approvals at once make one refund on SQLite and PostgreSQL alike; the unique request id on

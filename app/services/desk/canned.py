@@ -314,7 +314,7 @@ def use(actor: User, ticket: Ticket, answer_id: int, *, body_override: str | Non
         update_ticket(actor, ticket, status=actions.get("status") or None,
                       priority=actions.get("priority") or None, now=now)
     if actions.get("tag"):
-        # Tags are the workspace's (app/services/workspace.py): same rules, same audit events.
+        # Tags are the workspace's (app/services/desk/workspace.py): same rules, same audit events.
         from app.services.desk.workspace import change_tags
 
         change_tags(actor, ticket, add=actions["tag"], now=now)
