@@ -122,6 +122,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_cli(app)
 
     from app.jobs import email, notify, sla  # noqa: F401  (registers the outbox handlers)
+    from app.jobs.dispatch import hand_over
+    from app.services import outbox
+
+    outbox.set_hand_over(hand_over)  # the services defer; the jobs layer carries events out
 
     if app.config.get("EMBEDDED_TICKER") and not app.config.get("REDIS_URL"):
         from app.jobs.embedded import start_ticker

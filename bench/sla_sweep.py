@@ -58,7 +58,7 @@ def main() -> int:
     from app.seed.defaults import ensure_default_catalogue
     from app.services import unit_of_work
     from app.services.accounts.users import create_user
-    from app.services.sla import clock as sla
+    from app.services.sla.sweep import sweep
 
     app = create_app()
     app.app_context().push()
@@ -114,7 +114,7 @@ def main() -> int:
         started = time.monotonic()
         total_checked = 0
         while True:
-            result = sla.sweep(now)
+            result = sweep(now)
             unit_of_work.commit()
             total_checked += result.checked
             warned += result.warned

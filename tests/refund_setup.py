@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from app.extensions import db
 from app.models import Refund, User
 from app.services import unit_of_work
+from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import decide, parse_claim
-from app.services.tickets.core import create_ticket
 from tests.factories import make_policy_order, make_user
 
 LINES = [{"name": "반팔 티셔츠", "unit_price": 12000, "quantity": 2}]

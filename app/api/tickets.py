@@ -15,13 +15,13 @@ from app.domain.ticket_flow import Status
 from app.domain.vocabulary import TicketType
 from app.services import unit_of_work
 from app.services.attachments import load_attachment_for
+from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import ClaimIneligible
 from app.services.tickets.core import (
     UNSET,
     TicketFilters,
     add_message,
     categories_for,
-    create_ticket,
     find_submitted,
     list_tickets,
     load_ticket_for,

@@ -100,9 +100,6 @@ class BusinessCalendar:
             return ()
         return self.weekly.get(day.weekday(), ())
 
-    def is_working_day(self, day: date) -> bool:
-        return bool(self.windows_on(day))
-
     def _intervals_from(self, local_day: date) -> Iterator[tuple[datetime, datetime]]:
         """Working intervals as aware local datetimes, day by day from ``local_day``."""
         for offset in range(MAX_SEARCH_DAYS):

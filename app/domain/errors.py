@@ -41,6 +41,17 @@ class DomainError(Exception):
         return pair[1] if _english(locale) else pair[0]
 
 
+def invalid(fields: dict[str, str], message_ko: str, message_en: str, *, code: str = "validation_failed",
+            status: int = 422) -> DomainError:
+    """A refused input: ``fields`` maps each field at fault to its problem code (``{"name": "required"}``).
+
+    ``code`` is the error's stable code (``validation_failed`` unless a caller names its own,
+    e.g. ``same_ticket``); ``status`` the HTTP class (422). Several problems of one form at
+    once are ``FieldErrors``' job.
+    """
+    return DomainError(code, message_ko, message_en, status=status, fields=fields)
+
+
 def _english(locale: str | None) -> bool:
     return (locale or "ko").startswith("en")
 

@@ -38,6 +38,28 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "sla.resolution_due": ("해결 기한", "Resolution due"),
 }
 
+# What ``{{ order.status }}`` says: (Korean, English) per order status code, the same words as
+# the pages' labels ("order_status" in app/web/labels.py; tests/services/test_canned.py keeps them equal).
+ORDER_STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "payment_pending": ("입금 대기", "Awaiting payment"),
+    "paid": ("결제 완료", "Paid"),
+    "preparing": ("상품 준비중", "Preparing"),
+    "shipped": ("배송중", "Shipped"),
+    "delivered": ("배송 완료", "Delivered"),
+    "purchase_confirmed": ("구매 확정", "Purchase confirmed"),
+    "cancelled": ("취소됨", "Cancelled"),
+}
+
+
+def order_status_text(status: str, locale: str | None) -> str:
+    """The order status as the reader says it: English for an 'en…' locale, else Korean; an unknown
+    code as it is."""
+    pair = ORDER_STATUS_TEXT.get(status)
+    if pair is None:
+        return status
+    return pair[1] if (locale or "ko").startswith("en") else pair[0]
+
+
 MAX_BODY = 50_000       # longer bodies are refused before scanning
 MAX_ERRORS = 20         # errors reported per body (the rest are dropped)
 MAX_DEFAULT = 200       # characters of a default literal

@@ -31,23 +31,6 @@ class SlaState(StrEnum):
     MET = "met"
 
 
-# For a ticket's overall state: the most urgent of its timers wins.
-_URGENCY = {SlaState.BREACHED: 4, SlaState.AT_RISK: 3, SlaState.OK: 2, SlaState.PAUSED: 1, SlaState.MET: 0}
-
-
-@dataclass(frozen=True)
-class Targets:
-    """Business minutes allowed per metric (None: no target) and when to warn."""
-
-    first_response: int | None
-    next_reply: int | None
-    resolution: int | None
-    warn_share: float = 0.75
-
-    def for_metric(self, metric: Metric) -> int | None:
-        return getattr(self, metric.value)
-
-
 @dataclass(frozen=True)
 class Timer:
     """One metric's clock as of ``now``."""
@@ -141,14 +124,6 @@ def timer(metric: Metric, *, calendar: BusinessCalendar, started_at: datetime, t
     return Timer(metric=metric, cycle=cycle, started_at=started_at, target_minutes=target_minutes,
                  due_at=due, warn_at=warn, fulfilled_at=fulfilled_at, state=state,
                  elapsed_minutes=spent, remaining_minutes=target_minutes - spent)
-
-
-def overall_state(timers: Iterable[Timer]) -> SlaState | None:
-    """The ticket's state: its most urgent timer's (None when it has no timers)."""
-    states = [t.state for t in timers]
-    if not states:
-        return None
-    return max(states, key=lambda s: _URGENCY[s])
 
 
 def next_alert(timers: Iterable[Timer], already: set[tuple[str, int, str]]) -> datetime | None:

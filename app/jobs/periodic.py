@@ -67,7 +67,7 @@ def auto_close_job(now: datetime | None = None) -> int:
 
 def sla_sweep_job(now: datetime | None = None) -> dict:
     """Record SLA warnings and breaches that came due, notify and escalate (each exactly once)."""
-    from app.services.sla.clock import sweep
+    from app.services.sla.sweep import sweep
 
     now = now or datetime.now(UTC)
     result = sweep(now)

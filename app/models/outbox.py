@@ -24,7 +24,7 @@ class OutboxEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # notify, email … (see app/jobs/registry.py)
+    # notify, email, sla_refresh: the @handler(kind) functions of app/jobs/ (notify.py, email.py, sla.py)
     kind: Mapped[str] = mapped_column(String(40))
     queue: Mapped[str] = mapped_column(String(20), default="default")
     payload: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -53,7 +53,7 @@ class Refund(db.Model):
     """An approved cancellation or refund: the money, who approved it, when it is due, when it was paid.
 
     The shop pays and the desk tracks: ``status`` moves pending → completed once, by a
-    conditional update (app/services/refunds.py ``record_payment``), with the payment's
+    conditional update (app/services/claims/refunds.py ``record_payment``), with the payment's
     time (``executed_at``), reference, note, who recorded it and through what (``paid_via``).
     """
 

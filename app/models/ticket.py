@@ -47,7 +47,7 @@ class Ticket(db.Model):
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     submission_key: Mapped[str | None] = mapped_column(String(64))
 
-    # SLA, kept in step by app/services/sla.py; the history is in sla_events.
+    # SLA, kept in step by app/services/sla/clock.py; the history is in sla_events.
     sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

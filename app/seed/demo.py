@@ -20,7 +20,8 @@ from app.seed.canned_answers import ensure_default_canned_answers
 from app.seed.defaults import ensure_default_catalogue
 from app.services.accounts.users import create_user
 from app.services.audit import record_event
-from app.services.tickets.core import add_message, create_ticket, update_ticket
+from app.services.claims.intake import create_ticket
+from app.services.tickets.core import add_message, update_ticket
 
 DEMO_PASSWORD = "munui-demo-1234"
 DOMAIN = "demo.munui.kr"

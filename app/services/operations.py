@@ -8,7 +8,7 @@ from app.domain import access
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db, get_redis, redis_is_configured
 from app.models import OutboxEvent, User
-from app.services.outbox import QUEUES, undelivered
+from app.services.outbox import QUEUES, hand_over, undelivered
 
 
 @dataclass
@@ -99,8 +99,6 @@ def retry_outbox_event(actor: User, event_id: int, now: datetime) -> OutboxEvent
     event.enqueued_at = None
 
     def _again() -> None:
-        from app.jobs.dispatch import hand_over
-
         hand_over([event_id])
 
     from app.services.unit_of_work import after_commit

@@ -1,6 +1,7 @@
 """Deferring side effects through the transactional outbox, and the relay that re-sends them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -12,6 +13,21 @@ from app.services.unit_of_work import after_commit
 _PENDING = "munui_outbox_pending"
 # Queues the worker listens to; a kind names its queue when it is deferred.
 QUEUES = ("default", "email", "search", "sla")
+# What carries events out after the commit: the jobs layer registers it at app start
+# (create_app sets app/jobs/dispatch.py's hand_over). Unset, events wait for the relay.
+_hand_over: Callable[[list[int]], None] | None = None
+
+
+def set_hand_over(fn: Callable[[list[int]], None] | None) -> None:
+    """Register the function that runs or enqueues committed events (called with their ids)."""
+    global _hand_over
+    _hand_over = fn
+
+
+def hand_over(event_ids: list[int]) -> None:
+    """Hand committed events to the registered runner; without one they are left for the relay."""
+    if _hand_over is not None:
+        _hand_over(event_ids)
 
 
 def defer(kind: str, payload: dict, now: datetime, *, queue: str = "default") -> OutboxEvent:
@@ -27,8 +43,6 @@ def defer(kind: str, payload: dict, now: datetime, *, queue: str = "default") ->
         pending = []
 
         def hook() -> None:
-            from app.jobs.dispatch import hand_over
-
             hand_over(pending)
 
         db.session.info[_PENDING] = (pending, hook)

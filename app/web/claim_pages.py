@@ -1,6 +1,6 @@
 """What the cancellation/refund pages share: the policy's decision as a page shows it, and order lines.
 
-The decision is the JSON form of ``app.domain.policy.decision_to_dict`` (plain values, ISO dates),
+The decision is the JSON form of ``app.domain.policy.evaluate.decision_to_dict`` (plain values, ISO dates),
 plus ``message`` on every reason in the reader's language, so the customer's preview, the agent's
 card and a stored refund's breakdown render with the same macros (templates/_claims.html).
 """

@@ -18,7 +18,7 @@ LABELS = {
     "role": {"customer": _l("고객"), "seller": _l("판매자"), "agent": _l("상담원"), "lead": _l("팀장"),
              "admin": _l("관리자"), "integration": _l("쇼핑몰 연동")},
     "priority": {"low": _l("낮음"), "normal": _l("보통"), "high": _l("높음"), "urgent": _l("긴급")},
-    # An account's trail on the staff page (app/services/staff.py, password_reset.py, users.py).
+    # An account's trail on the staff page (app/services/accounts/staff.py, password_reset.py, users.py).
     "account_action": {"staff_created": _l("계정 생성"), "staff_updated": _l("정보 변경"),
                        "deactivated": _l("비활성화"), "reactivated": _l("재활성화"),
                        "password_reset_sent": _l("비밀번호 재설정 링크 발송"),
@@ -26,7 +26,7 @@ LABELS = {
     "order_status": {"payment_pending": _l("입금 대기"), "paid": _l("결제 완료"), "preparing": _l("상품 준비중"),
                      "shipped": _l("배송중"), "delivered": _l("배송 완료"),
                      "purchase_confirmed": _l("구매 확정"), "cancelled": _l("취소됨")},
-    # Cancellation and refund requests (app/services/refunds.py, app/domain/policy.py).
+    # Cancellation and refund requests (app/services/claims/refunds.py, app/domain/policy/).
     "claim_kind": {"cancel": _l("주문 취소"), "refund": _l("반품·환불")},
     "claim_reason": {"change_of_mind": _l("단순 변심"), "defective": _l("상품 불량"), "wrong_item": _l("오배송"),
                      "damaged_in_transit": _l("배송 중 파손"), "misdescribed": _l("상품 정보와 다름"),

@@ -149,3 +149,9 @@ def test_korean_queries_that_do_not_match(query):
 def test_latin_is_case_insensitive_and_conjoining_jamo_work():
     assert matches("Plus 혜택 안내", "plus")
     assert matches("환불 접수", "\u1112\u1107")  # conjoining ㅎㅂ
+
+
+def test_order_status_text_in_the_readers_language():
+    assert ph.order_status_text("preparing", "ko") == "상품 준비중"
+    assert ph.order_status_text("preparing", "en_US") == "Preparing"
+    assert ph.order_status_text("lost_in_space", "en") == "lost_in_space"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.calendar import standard_calendar
-from app.domain.sla import Metric, SlaState, Targets, due_instant, elapsed_minutes, next_alert, overall_state, timer
+from app.domain.sla import Metric, SlaState, due_instant, elapsed_minutes, next_alert, timer
 
 KST = ZoneInfo("Asia/Seoul")
 CAL = standard_calendar([2026, 2027])
@@ -83,17 +83,6 @@ def test_overlapping_and_out_of_range_pauses_count_once():
     assert elapsed_minutes(CAL, START, kst(25, 12), pauses) == 120 - 45
 
 
-def test_overall_state_is_the_most_urgent_running_timer():
-    met = first_response(kst(26, 9), fulfilled_at=kst(25, 11))
-    at_risk = first_response(kst(25, 11, 45))
-    ok = first_response(kst(25, 10, 5))
-    paused = first_response(kst(25, 11), pauses=[(kst(25, 10, 30), None)])
-    assert overall_state([met, at_risk, ok]) == SlaState.AT_RISK
-    assert overall_state([met, paused]) == SlaState.PAUSED
-    assert overall_state([met]) == SlaState.MET
-    assert overall_state([]) is None
-
-
 def test_next_alert_skips_what_was_already_recorded():
     t = first_response(kst(25, 10, 30))
     assert next_alert([t], set()) == kst(25, 11, 30)
@@ -103,12 +92,6 @@ def test_next_alert_skips_what_was_already_recorded():
     assert next_alert([done], set()) is None
     # A breach recorded without a warning (the sweep came late) leaves nothing to check.
     assert next_alert([t], {("first_response", 0, "breached")}) is None
-
-
-def test_targets_by_metric():
-    targets = Targets(first_response=60, next_reply=None, resolution=480)
-    assert targets.for_metric(Metric.FIRST_RESPONSE) == 60
-    assert targets.for_metric(Metric.NEXT_REPLY) is None
 
 
 instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 1), timezones=st.just(UTC))

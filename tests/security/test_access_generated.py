@@ -22,11 +22,12 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models import Attachment, CalendarDay, Notification, OutboxEvent, SlaPolicy, WorkCalendar
 from app.services import unit_of_work
+from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import ClaimInput, decide
 from app.services.desk.canned import AnswerInput
 from app.services.desk.canned import create as create_canned
 from app.services.desk.workspace import save_view
-from app.services.tickets.core import add_message, create_ticket
+from app.services.tickets.core import add_message
 from tests.factories import api_token, make_policy_order, make_user, png_bytes, sign_in
 
 # What each URL parameter names, by the route's endpoint (a ticket number on /inquiries, an order

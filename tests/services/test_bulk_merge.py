@@ -1,4 +1,4 @@
-"""Bulk actions (app/services/bulk.py) and merge / split (app/services/merge.py) as use cases."""
+"""Bulk actions (app/services/desk/bulk.py) and merge / split (app/services/desk/merge.py) as use cases."""
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Canned answers as a use case (app/services/canned.py): saving, scoping, search, rendering, sending."""
+"""Canned answers as a use case (app/services/desk/canned.py): saving, scoping, search, rendering, sending."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.domain import placeholders
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
 from app.models import CannedAnswer, CannedAnswerUse, Message, Refund, RefundRequest
@@ -154,6 +155,21 @@ def test_values_for_a_ticket(people, now):
     if ticket.first_response_due_at:
         assert values["sla.first_response_due"] == canned._seoul(ticket.first_response_due_at)
         assert len(values["sla.first_response_due"]) == 16
+
+
+def test_order_status_says_what_the_pages_say_in_either_language(people, now):
+    from flask_babel import force_locale
+
+    from app.domain.placeholders import ORDER_STATUS_TEXT
+    from app.web.labels import LABELS
+
+    for locale in ("ko", "en"):
+        with force_locale(locale):
+            pages = {code: str(text) for code, text in LABELS["order_status"].items()}
+        assert {code: placeholders.order_status_text(code, locale) for code in ORDER_STATUS_TEXT} == pages
+    order = make_order(people["customer"], status="preparing")
+    ticket = make_ticket(people["customer"], category="delivery", order=order, now=now)
+    assert canned.values_for(ticket, people["agent"], "en")["order.status"] == "Preparing"
 
 
 def test_refund_amount_is_the_latest_refund_in_won(people, now):

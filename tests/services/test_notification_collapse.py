@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Notification, OutboxEvent
 from app.services import unit_of_work
 from app.services.notifications import recent_for
-from app.services.sla import clock as sla
+from app.services.sla.sweep import sweep
 from app.services.tickets.core import update_ticket
 from tests.factories import make_ticket, make_user
 
@@ -37,7 +37,7 @@ def test_one_sweep_breaching_two_timers_tells_each_person_which_targets(app, web
     update_ticket(agent, ticket, assignee_id=agent.id, now=kst(11, 2, 10, 5))
     unit_of_work.commit()
     # Weeks later the sweep finds the first response and the resolution both overdue at once.
-    result = sla.sweep(kst(11, 30, 10))
+    result = sweep(kst(11, 30, 10))
     unit_of_work.commit()
     assert result.breached == 2
     for person in (agent, lead):

@@ -1,4 +1,4 @@
-"""비밀번호 찾기 (app/services/password_reset.py): the signed link, its single use and expiry,
+"""비밀번호 찾기 (app/services/accounts/password_reset.py): the signed link, its single use and expiry,
 the per-account email interval, who gets no email, and what a reset ends."""
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Notification, OutboxEvent, SlaEvent, Ticket
 from app.services import unit_of_work
 from app.services.sla import clock as sla
+from app.services.sla.sweep import sweep
 from app.services.tickets.core import add_message, update_ticket
 from tests.factories import make_ticket, make_user
 
@@ -121,22 +122,22 @@ def test_sweep_warns_then_breaches_once_and_escalates(people):
     update_ticket(people["agent"], ticket, assignee_id=people["agent"].id, now=kst(11, 25, 10, 5))
     unit_of_work.commit()
 
-    assert sla.sweep(kst(11, 25, 16)).checked == 0            # nothing near a deadline yet
-    result = sla.sweep(kst(11, 25, 17, 1))
+    assert sweep(kst(11, 25, 16)).checked == 0            # nothing near a deadline yet
+    result = sweep(kst(11, 25, 17, 1))
     unit_of_work.commit()
     assert (result.warned, result.breached) == (1, 0)
     assert notifications("sla_warning") == 2                    # the assignee and the queue's lead
-    assert sla.sweep(kst(11, 25, 17, 2)).warned == 0            # recorded once
+    assert sweep(kst(11, 25, 17, 2)).warned == 0            # recorded once
     unit_of_work.commit()
 
-    result = sla.sweep(kst(11, 26, 10, 1))
+    result = sweep(kst(11, 26, 10, 1))
     unit_of_work.commit()
     assert result.breached == 1
     assert notifications("sla_breach") == 2
     # 보통 escalates to high; the 높음 policy then applies to the same history.
     assert ticket.priority == "high" and ticket.sla_policy.name == "높음"
     for minute in (2, 3):
-        sla.sweep(kst(11, 26, 10, minute))
+        sweep(kst(11, 26, 10, minute))
         unit_of_work.commit()
     assert notifications("sla_breach") == 2
     breaches = [k for k in kinds(ticket) if k[0] == "breached"]
@@ -154,8 +155,8 @@ def test_sweep_reads_only_tickets_at_a_deadline(people):
     unit_of_work.commit()
     # At 15:05 only the 09:00 ticket has crossed its warning (09:00 + 360 business minutes = 16:00? no:
     # 09–12 and 13–16 make 360 minutes, so 16:00) — none yet; at 16:01 exactly one.
-    assert sla.sweep(kst(11, 25, 15, 5)).checked == 0
-    result = sla.sweep(kst(11, 25, 16, 1))
+    assert sweep(kst(11, 25, 15, 5)).checked == 0
+    result = sweep(kst(11, 25, 16, 1))
     assert result.checked == 1 and result.warned == 1
     unit_of_work.commit()
     assert db.session.get(Ticket, near.id).sla_next_check_at == near.first_response_due_at
@@ -163,11 +164,11 @@ def test_sweep_reads_only_tickets_at_a_deadline(people):
 
 def test_a_late_sweep_records_the_breach_and_leaves_nothing_due(people):
     ticket = make_ticket(people["customer"], now=kst(11, 25, 10))
-    result = sla.sweep(kst(11, 27, 10))  # past both warning and due time
+    result = sweep(kst(11, 27, 10))  # past both warning and due time
     unit_of_work.commit()
     # First response breached → escalated to high, whose 960-minute resolution target is
     # reached at this very moment: recorded in the same sweep, no warnings after the fact.
     assert (result.warned, result.breached) == (0, 2)
     assert ticket.priority == "urgent"
     assert ticket.sla_next_check_at is None or ticket.sla_next_check_at > kst(11, 27, 10)
-    assert sla.sweep(kst(11, 27, 10)).checked == 0
+    assert sweep(kst(11, 27, 10)).checked == 0

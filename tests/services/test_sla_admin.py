@@ -1,4 +1,4 @@
-"""SLA administration (app/services/sla_admin.py): policies in a clean order, refused forms that
+"""SLA administration (app/services/sla/admin.py): policies in a clean order, refused forms that
 change nothing, and calendars whose days off/on and weekly windows move the clock."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""직원 관리 (app/services/staff.py): edits, deactivation and its consequences, the rules that
+"""직원 관리 (app/services/accounts/staff.py): edits, deactivation and its consequences, the rules that
 keep the desk administered, and who may be an assignee afterwards."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tickets as a use case (app/services/tickets.py): intake, the thread, agents' changes, lists.
+"""Tickets as a use case (app/services/tickets/core.py): intake, the thread, agents' changes, lists.
 
 Every test runs in the ``app`` fixture's context against the real migrated database, with a
 fixed ``now`` so dates, ticket numbers and audit times are predictable.

@@ -1,4 +1,4 @@
-"""Accounts (app/services/users.py): creation rules, password storage, sessions, API tokens."""
+"""Accounts (app/services/accounts/users.py): creation rules, password storage, sessions, API tokens."""
 from __future__ import annotations
 
 import hashlib

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Order, Refund, RefundRequest, Ticket
 from app.services import unit_of_work
+from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import parse_claim, preview
-from app.services.tickets.core import create_ticket
 from tests.factories import login, make_policy_order, make_ticket, make_user
 from tests.security.test_forms_and_headers import db_writes
 

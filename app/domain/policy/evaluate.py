@@ -17,8 +17,8 @@ Every rule runs even after a block, so an agent sees all reasons; the money, tim
 rules (§1.4–1.5) need a breakdown and so run only when nothing blocks. Malformed input raises
 ``PolicyInputError`` (INPUT-VALID) and yields no decision. Nothing here reads a clock: time is ``now``.
 
-Layout: the data model is in ``policy_models``, the reason catalogue in ``policy_catalogue``, day
-counting in ``policy_days`` and the money formulas in ``policy_money``; this module holds the
+Layout (app/domain/policy/): the data model is in ``models``, the reason catalogue in ``catalogue``, day
+counting in ``days`` and the money formulas in ``money``; this module holds the
 rules (guards and routing, windows, exclusions, money, timeline and approval), ``evaluate`` and
 ``decision_to_dict``. All public names are importable from here.
 

@@ -4,7 +4,7 @@ Frozen dataclasses with slots; money is ``int`` KRW everywhere and every datetim
 be timezone-aware (checked by ``app.domain.policy.evaluate``, not by the constructors,
 so that malformed input reaches INPUT-VALID and is reported field by field).
 Sequences given as lists are stored as tuples so a snapshot cannot change under a rule.
-The public names are re-exported by ``app.domain.policy``.
+The public names are re-exported by ``app.domain.policy.evaluate``.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
-from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from app.domain.errors import Conflict, Forbidden, NotFound, invalid
 from app.domain.ticket_flow import UNRESOLVED
 from app.domain.vocabulary import MANAGED_ROLES, Role
 from app.extensions import db
@@ -43,10 +43,6 @@ class StaffOutcome:
     changed: dict = field(default_factory=dict)
     unassigned: list[str] = field(default_factory=list)
     tokens_revoked: int = 0
-
-
-def _invalid(field_name: str, problem: str, ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields={field_name: problem})
 
 
 def _require_admin(actor: User) -> None:
@@ -84,29 +80,29 @@ def open_assigned(user: User) -> list[Ticket]:
 def _clean_name(name: str | None) -> str:
     name = " ".join(_CONTROL.sub(" ", name or "").split())
     if not name:
-        raise _invalid("name", "required", "이름을 입력해 주세요.", "Please enter a name.")
+        raise invalid({"name": "required"}, "이름을 입력해 주세요.", "Please enter a name.")
     if len(name) > NAME_MAX:
-        raise _invalid("name", "too_long", f"이름은 {NAME_MAX}자까지 쓸 수 있습니다.",
-                       f"The name may be at most {NAME_MAX} characters.")
+        raise invalid({"name": "too_long"}, f"이름은 {NAME_MAX}자까지 쓸 수 있습니다.",
+                      f"The name may be at most {NAME_MAX} characters.")
     return name
 
 
 def _check_role(role: str) -> Role:
     if not access.is_managed_role(role or ""):
-        raise _invalid("role", "invalid", "역할을 목록에서 골라 주세요.", "Please choose a role from the list.")
+        raise invalid({"role": "invalid"}, "역할을 목록에서 골라 주세요.", "Please choose a role from the list.")
     return Role(role)
 
 
 def _queues_for(role: str, slugs: list[str]) -> list[SupportQueue]:
     slugs = list(dict.fromkeys(s for s in slugs or [] if s))
     if slugs and not access.can_belong_to_queues(role):
-        raise _invalid("queues", "not_staff", "판매자 계정은 큐에 속할 수 없습니다. 큐 선택을 비워 주세요.",
-                       "A seller account cannot belong to queues; clear the queue choice.")
+        raise invalid({"queues": "not_staff"}, "판매자 계정은 큐에 속할 수 없습니다. 큐 선택을 비워 주세요.",
+                      "A seller account cannot belong to queues; clear the queue choice.")
     queues = list(db.session.scalars(select(SupportQueue).where(SupportQueue.slug.in_(slugs or ["-"]))))
     unknown = sorted(set(slugs) - {q.slug for q in queues})
     if unknown:
-        raise _invalid("queues", "unknown", f"알 수 없는 큐입니다: {', '.join(unknown)}",
-                       f"Unknown queue: {', '.join(unknown)}")
+        raise invalid({"queues": "unknown"}, f"알 수 없는 큐입니다: {', '.join(unknown)}",
+                      f"Unknown queue: {', '.join(unknown)}")
     return sorted(queues, key=lambda q: q.id)
 
 

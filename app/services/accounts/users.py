@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.domain import access
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, invalid
 from app.domain.vocabulary import Membership, Role
 from app.extensions import db
 from app.models import ApiToken, SupportQueue, User
@@ -35,21 +35,17 @@ def _spend_password_check(password: str) -> None:
     check_password_hash(_dummy_hash, password)
 
 
-def _invalid(field: str, problem: str, ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields={field: problem})
-
-
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
 def check_password_rules(password: str) -> None:
     if len(password or "") < PASSWORD_MIN:
-        raise _invalid("password", "too_short", f"비밀번호는 {PASSWORD_MIN}자 이상이어야 합니다.",
-                       f"The password must be at least {PASSWORD_MIN} characters.")
+        raise invalid({"password": "too_short"}, f"비밀번호는 {PASSWORD_MIN}자 이상이어야 합니다.",
+                      f"The password must be at least {PASSWORD_MIN} characters.")
     if len(password) > PASSWORD_MAX:
-        raise _invalid("password", "too_long", f"비밀번호는 {PASSWORD_MAX}자까지 쓸 수 있습니다.",
-                       f"The password may be at most {PASSWORD_MAX} characters.")
+        raise invalid({"password": "too_long"}, f"비밀번호는 {PASSWORD_MAX}자까지 쓸 수 있습니다.",
+                      f"The password may be at most {PASSWORD_MAX} characters.")
 
 
 def create_user(email: str, *, role: str, password: str | None, name: str | None = None,
@@ -57,11 +53,11 @@ def create_user(email: str, *, role: str, password: str | None, name: str | None
     """Create an account of any role; refuses duplicates, bad emails and unknown queues."""
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
-        raise _invalid("email", "invalid", "이메일 주소가 올바르지 않습니다.", "The email address is invalid.")
+        raise invalid({"email": "invalid"}, "이메일 주소가 올바르지 않습니다.", "The email address is invalid.")
     try:
         role = Role(role)
     except ValueError:
-        raise _invalid("role", "invalid", "알 수 없는 역할입니다.", "Unknown role.") from None
+        raise invalid({"role": "invalid"}, "알 수 없는 역할입니다.", "Unknown role.") from None
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise DomainError("email_taken", "이미 가입된 이메일입니다.", "This email is already registered.",
                           status=409, fields={"email": "taken"})
@@ -71,7 +67,7 @@ def create_user(email: str, *, role: str, password: str | None, name: str | None
     for slug in queue_slugs or []:
         queue = db.session.scalar(select(SupportQueue).where(SupportQueue.slug == slug))
         if queue is None:
-            raise _invalid("queue", "unknown", f"알 수 없는 큐입니다: {slug}", f"Unknown queue: {slug}")
+            raise invalid({"queue": "unknown"}, f"알 수 없는 큐입니다: {slug}", f"Unknown queue: {slug}")
         queues.append(queue)
     user = User(email=email, name=(name or email.split("@")[0]).strip()[:100], role=role,
                 membership=Membership.PLUS if plus else Membership.BASIC, active=True,
@@ -88,7 +84,7 @@ def sign_up_customer(email: str, password: str, name: str, now: datetime) -> Use
     """A customer creates their own account."""
     name = (name or "").strip()
     if not name:
-        raise _invalid("name", "required", "이름을 입력해 주세요.", "Please enter your name.")
+        raise invalid({"name": "required"}, "이름을 입력해 주세요.", "Please enter your name.")
     return create_user(email, role=Role.CUSTOMER, password=password, name=name, now=now)
 
 
@@ -113,8 +109,8 @@ def change_password(user: User, current: str, new: str, *, now: datetime, keep_s
     from app.services.audit import record_account_event
 
     if not user.check_password(current or ""):
-        raise _invalid("current_password", "wrong", "현재 비밀번호가 맞지 않습니다.",
-                       "The current password is wrong.")
+        raise invalid({"current_password": "wrong"}, "현재 비밀번호가 맞지 않습니다.",
+                      "The current password is wrong.")
     check_password_rules(new)
     user.set_password(new)
     user.session_version += 1
@@ -180,7 +176,7 @@ def create_integration(name: str, now: datetime) -> tuple[str, User]:
     """An integration account (the shop) with a long-lived token."""
     slug = re.sub(r"[^a-z0-9-]+", "-", (name or "").strip().lower()).strip("-")
     if not slug:
-        raise _invalid("name", "required", "이름을 입력해 주세요.", "Please give a name.")
+        raise invalid({"name": "required"}, "이름을 입력해 주세요.", "Please give a name.")
     email = f"{slug}@integrations.munui.invalid"
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:

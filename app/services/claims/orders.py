@@ -109,18 +109,13 @@ def upsert_order(actor: User, number: str, data: object, now: datetime) -> tuple
     return order, created
 
 
-def status_history(order: Order) -> list[OrderStatusChange]:
-    return list(db.session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
-                                   .order_by(OrderStatusChange.id)))
-
-
 @dataclass(frozen=True)
 class ShippingFacts:
     """What the order page and the agent's order card say about shipping, from the snapshot."""
 
     fee_charged: int
     base_fee: int
-    free_reason: str            # none | threshold | unconditional (policy_models.FreeReason)
+    free_reason: str            # none | threshold | unconditional (app/domain/policy/models.py FreeReason)
     free_threshold: int | None
     plus_member: bool
     coupon: int                 # the order coupon's amount (0 without one)

@@ -1,6 +1,6 @@
 """Cancellation and refund requests: preview, open, decide exactly once, track what is overdue.
 
-The decision is the policy module's (app/domain/policy.py), evaluated on the order as the
+The decision is the policy module's (app/domain/policy/evaluate.py), evaluated on the order as the
 desk knows it now plus the refunds already decided. An approval re-evaluates at that moment
 and moves the request's state with a conditional UPDATE (state and version as read), so two
 approvals at once make one refund on SQLite and PostgreSQL alike; the unique request id on
@@ -25,7 +25,7 @@ from app.domain.claim_flow import (
     return_arrived_message,
     ticket_status_after_decision,
 )
-from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, is_row_id
+from app.domain.errors import Conflict, DomainError, Forbidden, NotFound, invalid, is_row_id
 from app.domain.policy.days import nth_business_day
 from app.domain.policy.evaluate import (
     Attestations,
@@ -50,13 +50,10 @@ from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, 
 from app.services.audit import record_event
 from app.services.notifications import notify
 from app.services.sla.clock import public_holidays
+from app.services.tickets.core import answer_with_decision, hold
 
 OPEN, AWAITING_SECOND = ClaimState.OPEN, ClaimState.AWAITING_SECOND_APPROVAL
 APPROVED, DENIED = ClaimState.APPROVED, ClaimState.DENIED
-
-
-def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields=fields)
 
 
 # ----------------------------------------------------------------- inputs
@@ -115,7 +112,7 @@ def parse_claim(data: dict, *, kind: str) -> ClaimInput:
         except ValueError:
             fields["discovered_at"] = "invalid"
     if fields:
-        raise _invalid(fields, "취소/환불 신청 내용을 확인해 주세요.", "Please check the cancellation/refund request.")
+        raise invalid(fields, "취소/환불 신청 내용을 확인해 주세요.", "Please check the cancellation/refund request.")
     return ClaimInput(kind=kind, lines=lines, reason=reason, reason_text=(reason_text or "")[:2000],
                       attestations=attestations or {}, discovered_at=discovered_at)
 
@@ -199,15 +196,15 @@ def check_claim(ticket_type: str, order: Order, claim: ClaimInput, now: datetime
     policy cannot read (None) does not stop the customer: an agent sees why and can deny it."""
     expected = {"cancellation": "cancel", "refund": "refund"}.get(ticket_type)
     if expected is None or claim.kind != expected:
-        raise _invalid({"kind": "mismatch"}, "문의 유형과 신청 종류가 맞지 않습니다.",
-                       "The request kind does not match the inquiry type.")
+        raise invalid({"kind": "mismatch"}, "문의 유형과 신청 종류가 맞지 않습니다.",
+                      "The request kind does not match the inquiry type.")
     known = {line["line_id"]: line.get("quantity", 0) for line in order.snapshot.get("lines", [])}
     bad = {f"lines[{i}]": "unknown_line" for i, (line_id, _q) in enumerate(claim.lines) if line_id not in known}
     bad |= {f"lines[{i}].quantity": "too_many" for i, (line_id, qty) in enumerate(claim.lines)
             if line_id in known and qty > known[line_id]}
     if bad:
-        raise _invalid(bad, "주문에 없는 상품이거나 수량이 주문보다 많습니다.",
-                       "A line is not in the order or its quantity is more than was ordered.")
+        raise invalid(bad, "주문에 없는 상품이거나 수량이 주문보다 많습니다.",
+                      "A line is not in the order or its quantity is more than was ordered.")
     request = _policy_request("CHECK", claim, requested_at=now, status_at_request=order.status)
     try:
         decision = evaluate(snapshot_of(order), request, now, policy_config(now))
@@ -295,7 +292,7 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
         raise Forbidden("취소/환불 결정은 담당 큐의 상담원만 할 수 있습니다.",
                         "Only agents of the ticket's queue can decide cancellations and refunds.")
     if action not in ("approve", "deny"):
-        raise _invalid({"action": "invalid"}, "승인 또는 거절을 선택해 주세요.", "Choose approve or deny.")
+        raise invalid({"action": "invalid"}, "승인 또는 거절을 선택해 주세요.", "Choose approve or deny.")
     note = (note or "").strip()
     req = request_for(actor, ticket)
     if req.state in (APPROVED, DENIED):
@@ -313,7 +310,7 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
             "The order or the policy's evaluation changed. Review the new evaluation and decide again.")
     if action == "deny":
         if not note:
-            raise _invalid({"note": "required"}, "거절 사유를 입력해 주세요.", "Please give the reason for the denial.")
+            raise invalid({"note": "required"}, "거절 사유를 입력해 주세요.", "Please give the reason for the denial.")
         _move(req, req.state, state=DENIED, decided_by_id=actor.id, decided_at=now, decision_note=note)
         record_event(ticket, actor, "refund_denied", now, new=DENIED, detail={"note": note[:500], "kind": req.kind})
         _answer(actor, ticket, DecisionNotice(kind=req.kind, approved=False, reason=note), now)
@@ -325,9 +322,9 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
                               "The policy does not allow approving this request. See the reasons.",
                               code="not_eligible")
     if decision.outcome == Outcome.NEEDS_REVIEW and not (judgement and note):
-        raise _invalid({"note": "judgement_required"},
-                       "상담원 판단이 필요한 신청입니다. 판단 내용을 메모로 남기고 '판단하여 승인'을 선택해 주세요.",
-                       "This request needs your judgement: write it in the note and confirm it.")
+        raise invalid({"note": "judgement_required"},
+                      "상담원 판단이 필요한 신청입니다. 판단 내용을 메모로 남기고 '판단하여 승인'을 선택해 주세요.",
+                      "This request needs your judgement: write it in the note and confirm it.")
     four_eyes = decision.approvals_required >= 2
     if four_eyes and req.state == OPEN:
         _move(req, OPEN, state=AWAITING_SECOND, first_approver_id=actor.id, first_approved_at=now,
@@ -336,8 +333,6 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
                      detail={"refund_value_total": decision.breakdown.refund_value_total, "kind": req.kind})
         # The first approver holds the ticket until a lead confirms, so take-next never hands it out.
         if ticket.assignee_id is None:
-            from app.services.tickets.core import hold
-
             hold(actor, ticket, now)
         return DecisionResult(req, decision, None)
     if four_eyes:
@@ -386,8 +381,6 @@ def _record_refund(req: RefundRequest, decision: PolicyDecision, actor: User, no
 
 def _answer(actor: User, ticket: Ticket, notice: DecisionNotice, now: datetime) -> None:
     """The decision as a message in the thread, and the ticket moved on (app/domain/claim_flow.py)."""
-    from app.services.tickets.core import answer_with_decision
-
     status = ticket_status_after_decision(kind=notice.kind, approved=notice.approved, goods_back=notice.goods_back)
     answer_with_decision(actor, ticket, body=decision_message(notice, _locale_of(ticket)), status=status, now=now)
 
@@ -448,14 +441,14 @@ def return_input(received_local: str | None, condition: str | None, note: str | 
         try:
             data["return_received_at"] = datetime.fromisoformat(text_value).replace(tzinfo=SEOUL).isoformat()
         except ValueError:
-            raise _invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",
-                           "The return arrival time is invalid.") from None
+            raise invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",
+                          "The return arrival time is invalid.") from None
     if condition:
         data["return_inspection"] = {"condition": condition, "inspected_at": now.isoformat(),
                                      "note": (note or "").strip()[:500]}
     if not data:
-        raise _invalid({"return_received_at": "required"}, "도착 시각이나 검수 결과를 입력해 주세요.",
-                       "Enter the arrival time or the inspection result.")
+        raise invalid({"return_received_at": "required"}, "도착 시각이나 검수 결과를 입력해 주세요.",
+                      "Enter the arrival time or the inspection result.")
     return data
 
 
@@ -497,8 +490,8 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
             inspection = {"condition": inspection["condition"], "inspected_at": inspection["inspected_at"],
                           "note": str(inspection.get("note") or "")[:500]}
     if fields:
-        raise _invalid(fields, "반품 도착 시각 또는 검수 결과가 올바르지 않습니다.",
-                       "The return arrival time or inspection is invalid.")
+        raise invalid(fields, "반품 도착 시각 또는 검수 결과가 올바르지 않습니다.",
+                      "The return arrival time or inspection is invalid.")
     req.return_received_at = received_at
     req.return_inspection = inspection
     record_event(ticket, actor, "return_recorded", now,
@@ -510,8 +503,6 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
 def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict, now: datetime) -> RefundRequest:
     """A return approved before its parcel came back has arrived: the refund's 3 business days start
     now (TIMELINE-3-BUSINESS-DAYS), the customer is told the date, and the ticket is solved."""
-    from app.services.tickets.core import answer_with_decision
-
     try:
         raw = data.get("return_received_at")
         if not isinstance(raw, str):
@@ -522,8 +513,8 @@ def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict,
         if received_at.tzinfo is None or received_at > now or received_at < earliest:
             raise ValueError
     except (TypeError, ValueError):
-        raise _invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",
-                       "The return arrival time is invalid.") from None
+        raise invalid({"return_received_at": "invalid"}, "반품 도착 시각이 올바르지 않습니다.",
+                      "The return arrival time is invalid.") from None
     config = policy_config(now)
     refund = req.refund
     req.return_received_at = received_at
@@ -590,7 +581,7 @@ def parse_payment(data: dict) -> PaymentInput:
             fields[name] = "too_long"
         texts[name] = value or None
     if fields:
-        raise _invalid(fields, "환불 지급 내용을 확인해 주세요.", "Please check the refund payment.")
+        raise invalid(fields, "환불 지급 내용을 확인해 주세요.", "Please check the refund payment.")
     return PaymentInput(paid_at=paid_at, reference=texts["reference"], note=texts["note"])
 
 
@@ -635,11 +626,11 @@ def record_payment(actor: User, refund: Refund, payment: PaymentInput, *, via: s
     if via == "desk" and not payment.note:
         fields["note"] = "required"
     if "paid_at" in fields:
-        raise _invalid(fields, "지급 시각은 승인 이후이면서 지금보다 앞서야 합니다.",
-                       "The payment time must be after the approval and not in the future.")
+        raise invalid(fields, "지급 시각은 승인 이후이면서 지금보다 앞서야 합니다.",
+                      "The payment time must be after the approval and not in the future.")
     if fields:
-        raise _invalid(fields, "직접 기록할 때는 메모를 남겨 주세요.",
-                       "Please add a note when recording a payment by hand.")
+        raise invalid(fields, "직접 기록할 때는 메모를 남겨 주세요.",
+                      "Please add a note when recording a payment by hand.")
     if refund.status == PAID:
         return _paid_already(refund, payment)
     moved = db.session.execute(

@@ -28,6 +28,7 @@ from app.domain.vocabulary import Role
 from app.extensions import db
 from app.models import SupportQueue, Ticket, User, queue_members
 from app.services.audit import record_event
+from app.services.notifications import notify
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +106,23 @@ def least_loaded(queue_id: int) -> User | None:
     return min(agents, key=lambda a: (loads.get(a.id, 0), a.id))
 
 
+def assign(ticket: Ticket, actor: User | None, assignee: User | None, now: datetime) -> None:
+    """Give the ticket to ``assignee`` (None: nobody), audited as ``actor`` (None: the system);
+    the new assignee is notified. The caller checked that they may hold it."""
+    old = ticket.assignee
+    if (old.id if old else None) == (assignee.id if assignee else None):
+        return
+    ticket.assignee_id = assignee.id if assignee else None
+    ticket.assignee = assignee
+    ticket.updated_at = now
+    record_event(ticket, actor, "assignee", now, old=old.name if old else None,
+                 new=assignee.name if assignee else None)
+    if assignee is not None:
+        notify(assignee.id, ticket, "assigned", now, actor)
+
+
 def auto_assign(ticket: Ticket, now: datetime) -> User | None:
     """Assign a new ticket by its queue's mode (audited as the system); the assignee or None."""
-    from app.services.tickets.core import _assign
-
     queue = ticket.queue or db.session.get(SupportQueue, ticket.queue_id)
     if ticket.assignee_id is not None or queue is None:
         return None
@@ -119,7 +133,7 @@ def auto_assign(ticket: Ticket, now: datetime) -> User | None:
     else:
         return None
     if agent is not None:
-        _assign(ticket, None, agent, now)
+        assign(ticket, None, agent, now)
     return agent
 
 

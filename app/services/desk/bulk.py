@@ -13,17 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.domain import access
-from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.errors import DomainError, Forbidden, NotFound, invalid
 from app.models import Ticket, User
 from app.services.desk import canned
 from app.services.desk.workspace import change_tags, parse_tag_names
 from app.services.tickets.core import UNSET, load_ticket_for, update_ticket
 
 MAX_TICKETS = 100
-
-
-def _invalid(field: str, ko: str, en: str, code: str = "validation_failed") -> DomainError:
-    return DomainError(code, ko, en, status=422, fields={field: "invalid"})
 
 
 @dataclass
@@ -65,13 +61,13 @@ def bulk_update(actor: User, numbers, *, assignee_id: object = UNSET, status: st
         raise Forbidden("일괄 작업은 상담원만 할 수 있습니다.", "Only agents can use bulk actions.")
     numbers = _clean_numbers(numbers)
     if not numbers:
-        raise _invalid("numbers", "선택한 문의가 없습니다.", "No tickets were selected.")
+        raise invalid({"numbers": "invalid"}, "선택한 문의가 없습니다.", "No tickets were selected.")
     if len(numbers) > MAX_TICKETS:
-        raise _invalid("numbers", f"한 번에 {MAX_TICKETS}건까지 처리할 수 있습니다.",
-                       f"At most {MAX_TICKETS} tickets can be changed at once.")
+        raise invalid({"numbers": "invalid"}, f"한 번에 {MAX_TICKETS}건까지 처리할 수 있습니다.",
+                      f"At most {MAX_TICKETS} tickets can be changed at once.")
     tag_names = parse_tag_names(add_tags)
     if assignee_id is UNSET and not status and not priority and not tag_names and not canned_answer_id:
-        raise _invalid("action", "적용할 변경을 선택해 주세요.", "Please choose a change to apply.")
+        raise invalid({"action": "invalid"}, "적용할 변경을 선택해 주세요.", "Please choose a change to apply.")
 
     # 1. Access: every ticket, before anything changes.
     tickets: list[Ticket] = []
@@ -101,17 +97,17 @@ def bulk_update(actor: User, numbers, *, assignee_id: object = UNSET, status: st
                 missing[ticket.number] = shown.missing
         if unusable:
             listed = ", ".join(unusable)
-            raise _invalid("canned_answer_id", f"이 답변을 쓸 수 없는 문의가 있습니다: {listed}",
-                           f"The answer cannot be used on these tickets: {listed}",
-                           code="canned_not_usable")
+            raise invalid({"canned_answer_id": "invalid"}, f"이 답변을 쓸 수 없는 문의가 있습니다: {listed}",
+                          f"The answer cannot be used on these tickets: {listed}",
+                          code="canned_not_usable")
         if missing:
             listed_ko = "; ".join(f"{n} ({', '.join(names)})" for n, names in missing.items())
-            raise _invalid("canned_answer_id",
-                           f"치환 항목의 값이 없는 문의가 있습니다: {listed_ko}. "
-                           "기본값을 지정하거나 해당 문의를 빼 주세요.",
-                           f"Some tickets have no value for a placeholder: {listed_ko}. "
-                           "Give a default or leave those tickets out.",
-                           code="placeholder_missing")
+            raise invalid({"canned_answer_id": "invalid"},
+                          f"치환 항목의 값이 없는 문의가 있습니다: {listed_ko}. "
+                          "기본값을 지정하거나 해당 문의를 빼 주세요.",
+                          f"Some tickets have no value for a placeholder: {listed_ko}. "
+                          "Give a default or leave those tickets out.",
+                          code="placeholder_missing")
 
     # 3. The changes, ticket by ticket, through the ordinary services.
     for ticket in tickets:

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from app.domain import access, placeholders
-from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.errors import Forbidden, NotFound, invalid
 from app.domain.hangul import matches
 from app.domain.ticket_flow import AGENT_SETTABLE
 from app.domain.vocabulary import SEOUL, Priority
@@ -26,10 +26,6 @@ from app.services.tickets.core import BODY_MAX, add_message, update_ticket
 TITLE_MAX = 200
 TAG_MAX = 50
 MANAGERS_OF_SHARED = frozenset({"lead", "admin"})
-
-
-def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields=fields)
 
 
 # ---------------------------------------------------------------- who may do what
@@ -89,21 +85,21 @@ class AnswerInput:
 def _clean(data: AnswerInput) -> dict:
     title = " ".join((data.title or "").split())
     if not title:
-        raise _invalid({"title": "required"}, "제목을 입력해 주세요.", "Please enter a title.")
+        raise invalid({"title": "required"}, "제목을 입력해 주세요.", "Please enter a title.")
     if len(title) > TITLE_MAX:
-        raise _invalid({"title": "too_long"}, f"제목은 {TITLE_MAX}자까지 쓸 수 있습니다.",
-                       f"The title may be at most {TITLE_MAX} characters.")
+        raise invalid({"title": "too_long"}, f"제목은 {TITLE_MAX}자까지 쓸 수 있습니다.",
+                      f"The title may be at most {TITLE_MAX} characters.")
     bodies = {}
     for name, value, required in (("body_ko", data.body_ko, True), ("body_en", data.body_en, False)):
         text = (value or "").replace("\r\n", "\n").strip()
         if not text:
             if required:
-                raise _invalid({name: "required"}, "한국어 본문을 입력해 주세요.", "Please enter the Korean text.")
+                raise invalid({name: "required"}, "한국어 본문을 입력해 주세요.", "Please enter the Korean text.")
             bodies[name] = None
             continue
         if len(text) > BODY_MAX:
-            raise _invalid({name: "too_long"}, f"본문은 {BODY_MAX:,}자까지 쓸 수 있습니다.",
-                           f"The text may be at most {BODY_MAX:,} characters.")
+            raise invalid({name: "too_long"}, f"본문은 {BODY_MAX:,}자까지 쓸 수 있습니다.",
+                          f"The text may be at most {BODY_MAX:,} characters.")
         errors = placeholders.validate(text)
         if errors:
             raise placeholders.invalid_error(errors, field=name)
@@ -113,32 +109,32 @@ def _clean(data: AnswerInput) -> dict:
         known = set(db.session.scalars(select(Category.code).where(Category.code.in_(codes))))
         unknown = [c for c in codes if c not in known]
         if unknown:
-            raise _invalid({"category_codes": "unknown"}, f"알 수 없는 문의 유형입니다: {', '.join(unknown)}",
-                           f"Unknown categories: {', '.join(unknown)}")
+            raise invalid({"category_codes": "unknown"}, f"알 수 없는 문의 유형입니다: {', '.join(unknown)}",
+                          f"Unknown categories: {', '.join(unknown)}")
     slugs = sorted({s.strip() for s in (data.queue_slugs or []) if s and s.strip()})
     if slugs:
         known = set(db.session.scalars(select(SupportQueue.slug).where(SupportQueue.slug.in_(slugs))))
         unknown = [s for s in slugs if s not in known]
         if unknown:
-            raise _invalid({"queue_slugs": "unknown"}, f"알 수 없는 큐입니다: {', '.join(unknown)}",
-                           f"Unknown queues: {', '.join(unknown)}")
+            raise invalid({"queue_slugs": "unknown"}, f"알 수 없는 큐입니다: {', '.join(unknown)}",
+                          f"Unknown queues: {', '.join(unknown)}")
     actions: dict[str, str] = {}
     if data.status:
         if data.status not in {s.value for s in AGENT_SETTABLE}:
-            raise _invalid({"status": "invalid"}, "바꿀 수 없는 상태입니다.", "That status cannot be set.")
+            raise invalid({"status": "invalid"}, "바꿀 수 없는 상태입니다.", "That status cannot be set.")
         actions["status"] = data.status
     if data.priority:
         if data.priority not in {p.value for p in Priority}:
-            raise _invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.", "Unknown priority.")
+            raise invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.", "Unknown priority.")
         actions["priority"] = data.priority
     tag = " ".join((data.tag or "").split())
     if tag:
         if len(tag) > TAG_MAX:
-            raise _invalid({"tag": "too_long"}, f"태그는 {TAG_MAX}자까지 쓸 수 있습니다.",
-                           f"A tag may be at most {TAG_MAX} characters.")
+            raise invalid({"tag": "too_long"}, f"태그는 {TAG_MAX}자까지 쓸 수 있습니다.",
+                          f"A tag may be at most {TAG_MAX} characters.")
         if "," in tag:
-            raise _invalid({"tag": "invalid"}, "태그는 하나만 쓸 수 있습니다 (쉼표 없이).",
-                           "One tag only (no commas).")
+            raise invalid({"tag": "invalid"}, "태그는 하나만 쓸 수 있습니다 (쉼표 없이).",
+                          "One tag only (no commas).")
         actions["tag"] = tag
     return {"title": title, **bodies, "category_codes": codes, "queue_slugs": slugs, "actions": actions}
 
@@ -243,15 +239,6 @@ def _seoul(value: datetime | None) -> str | None:
     return value.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") if value else None
 
 
-def _order_status_text(status: str, locale: str) -> str:
-    from flask_babel import force_locale
-
-    from app.web.labels import label
-
-    with force_locale(locale):
-        return label("order_status", status)
-
-
 def latest_refund(ticket: Ticket) -> Refund | None:
     """The newest approved refund of this ticket's request or, failing that, of its order."""
     conditions = [Refund.request_id.in_(select(RefundRequest.id).where(RefundRequest.ticket_id == ticket.id))]
@@ -271,7 +258,7 @@ def values_for(ticket: Ticket, agent: User, locale: str = "ko") -> dict[str, str
         "ticket.subject": ticket.subject,
         "ticket.category": ticket.category.display_name(locale) if ticket.category else None,
         "order.number": order.number if order else None,
-        "order.status": _order_status_text(order.status, locale) if order else None,
+        "order.status": placeholders.order_status_text(order.status, locale) if order else None,
         "agent.name": agent.name,
         "refund.amount": f"₩{refund.refund_value_total:,}" if refund else None,
         "refund.due_date": refund.due_by.isoformat() if refund and refund.due_by else None,
@@ -327,7 +314,7 @@ def use(actor: User, ticket: Ticket, answer_id: int, *, body_override: str | Non
         update_ticket(actor, ticket, status=actions.get("status") or None,
                       priority=actions.get("priority") or None, now=now)
     if actions.get("tag"):
-        # Tags are the workspace's (app/services/workspace.py): same rules, same audit events.
+        # Tags are the workspace's (app/services/desk/workspace.py): same rules, same audit events.
         from app.services.desk.workspace import change_tags
 
         change_tags(actor, ticket, add=actions["tag"], now=now)

@@ -14,19 +14,16 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from app.domain import access
-from app.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from app.domain.errors import Conflict, Forbidden, NotFound, invalid
 from app.domain.ticket_flow import Status
 from app.extensions import db
 from app.models import Attachment, Message, Ticket, User
 from app.services.audit import record_event
+from app.services.desk.assignment import assign
 from app.services.desk.canned import reply_locale
 from app.services.sla import clock as sla
 from app.services.tickets.core import SUBJECT_MAX, add_message
 from app.services.tickets.numbers import next_ticket_number
-
-
-def _invalid(field: str, code: str, ko: str, en: str) -> DomainError:
-    return DomainError(code, ko, en, status=422, fields={field: code})
 
 
 def _require_work(actor: User, *tickets: Ticket) -> None:
@@ -47,17 +44,17 @@ def merge(actor: User, source: Ticket, target: Ticket, now: datetime) -> Ticket:
     """Merge ``source`` (the duplicate) into ``target``; returns the target."""
     _require_work(actor, source, target)
     if source.id == target.id:
-        raise _invalid("target", "same_ticket", "같은 문의에 병합할 수 없습니다.",
-                       "A ticket cannot be merged into itself.")
+        raise invalid({"target": "same_ticket"}, "같은 문의에 병합할 수 없습니다.",
+                      "A ticket cannot be merged into itself.", code="same_ticket")
     if source.requester_id != target.requester_id:
-        raise _invalid("target", "different_requester", "같은 고객의 문의끼리만 병합할 수 있습니다.",
-                       "Only inquiries of the same customer can be merged.")
+        raise invalid({"target": "different_requester"}, "같은 고객의 문의끼리만 병합할 수 있습니다.",
+                      "Only inquiries of the same customer can be merged.", code="different_requester")
     for ticket in (source, target):
         if ticket.status == Status.CLOSED:
             raise _closed(ticket)
     if source.refund_request is not None:
-        raise _invalid("target", "has_claim", "취소/환불 신청이 있는 문의는 다른 문의에 병합할 수 없습니다.",
-                       "An inquiry with a cancellation/refund request cannot be merged into another.")
+        raise invalid({"target": "has_claim"}, "취소/환불 신청이 있는 문의는 다른 문의에 병합할 수 없습니다.",
+                      "An inquiry with a cancellation/refund request cannot be merged into another.", code="has_claim")
 
     moved = list(db.session.scalars(select(Message).where(Message.ticket_id == source.id)
                                     .order_by(Message.created_at, Message.id)))
@@ -102,12 +99,12 @@ def split(actor: User, ticket: Ticket, message_id: int, now: datetime) -> Ticket
     if ticket.status == Status.CLOSED:
         raise _closed(ticket)
     if message.internal or message.author_id != ticket.requester_id:
-        raise _invalid("message", "not_customer_message", "고객이 보낸 메시지만 분리할 수 있습니다.",
-                       "Only a message from the customer can be split off.")
+        raise invalid({"message": "not_customer_message"}, "고객이 보낸 메시지만 분리할 수 있습니다.",
+                      "Only a message from the customer can be split off.", code="not_customer_message")
     first_id = db.session.scalar(select(func.min(Message.id)).where(Message.ticket_id == ticket.id))
     if message.id == first_id:
-        raise _invalid("message", "first_message", "첫 문의 내용은 분리할 수 없습니다.",
-                       "The first message of an inquiry cannot be split off.")
+        raise invalid({"message": "first_message"}, "첫 문의 내용은 분리할 수 없습니다.",
+                      "The first message of an inquiry cannot be split off.", code="first_message")
 
     subject = f"[분리] {ticket.subject}"[:SUBJECT_MAX]
     new = Ticket(number=next_ticket_number(now), type=ticket.type, category_id=ticket.category_id,
@@ -127,9 +124,7 @@ def split(actor: User, ticket: Ticket, message_id: int, now: datetime) -> Ticket
     record_event(ticket, actor, "split", now, new=new.number, detail={"to": new.number, "message_id": message.id})
     sla.on_created(new, now)
     if ticket.assignee_id is not None:
-        from app.services.tickets.core import _assign
-
-        _assign(new, actor, ticket.assignee, now)
+        assign(new, actor, ticket.assignee, now)
     add_message(actor, ticket, body=f"고객 메시지를 {new.number} 문의로 분리했습니다.", internal=True,
                 files=[], now=now)
     add_message(actor, new, body=f"{ticket.number} 문의에서 분리된 문의입니다.", internal=True, files=[], now=now)

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain import access
-from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.errors import DomainError, Forbidden, NotFound, invalid
 from app.domain.ticket_flow import Status
 from app.domain.vocabulary import Priority
 from app.extensions import db
@@ -21,10 +21,6 @@ VIEW_NAME_MAX = 100
 VIEW_KEYS = ("category", "status", "priority", "assignee", "tag", "sla")
 
 
-def _invalid(field: str, ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields={field: "invalid"})
-
-
 # ----------------------------------------------------------------- tags
 
 def parse_tag_names(text: str | None) -> list[str]:
@@ -35,8 +31,8 @@ def parse_tag_names(text: str | None) -> list[str]:
         if not name:
             continue
         if len(name) > TAG_MAX:
-            raise _invalid("tags", f"태그는 {TAG_MAX}자까지 쓸 수 있습니다.",
-                           f"A tag may be at most {TAG_MAX} characters.")
+            raise invalid({"tags": "invalid"}, f"태그는 {TAG_MAX}자까지 쓸 수 있습니다.",
+                          f"A tag may be at most {TAG_MAX} characters.")
         if name not in names:
             names.append(name)
     return names
@@ -115,18 +111,19 @@ def clean_view_filters(raw: dict) -> dict:
         if not value:
             continue
         if key == "status" and value != "unresolved" and value not in Status.__members__.values():
-            raise _invalid("status", "알 수 없는 상태입니다.", "Unknown status.")
+            raise invalid({"status": "invalid"}, "알 수 없는 상태입니다.", "Unknown status.")
         if key == "priority" and value not in Priority.__members__.values():
-            raise _invalid("priority", "알 수 없는 우선순위입니다.", "Unknown priority.")
+            raise invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.", "Unknown priority.")
         if key == "sla" and value not in SLA_STATES:
-            raise _invalid("sla", "알 수 없는 SLA 상태입니다.", "Unknown SLA state.")
+            raise invalid({"sla": "invalid"}, "알 수 없는 SLA 상태입니다.", "Unknown SLA state.")
         if key == "assignee" and value not in ("me", "none") and not value.isdigit():
-            raise _invalid("assignee", "담당자 조건이 올바르지 않습니다.", "The assignee filter is invalid.")
+            raise invalid({"assignee": "invalid"}, "담당자 조건이 올바르지 않습니다.",
+                          "The assignee filter is invalid.")
         if key == "tag" and len(value) > TAG_MAX:
-            raise _invalid("tag", f"태그는 {TAG_MAX}자까지 쓸 수 있습니다.",
-                           f"A tag may be at most {TAG_MAX} characters.")
+            raise invalid({"tag": "invalid"}, f"태그는 {TAG_MAX}자까지 쓸 수 있습니다.",
+                          f"A tag may be at most {TAG_MAX} characters.")
         if key == "category" and len(value) > 40:
-            raise _invalid("category", "알 수 없는 문의 유형입니다.", "Unknown category.")
+            raise invalid({"category": "invalid"}, "알 수 없는 문의 유형입니다.", "Unknown category.")
         out[key] = value
     return out
 
@@ -150,8 +147,8 @@ def save_view(actor: User, *, name: str, filters: dict, shared: bool, now: datet
         raise DomainError("validation_failed", "보기 이름을 입력해 주세요.", "Please name the view.",
                           status=422, fields={"name": "required"})
     if len(name) > VIEW_NAME_MAX:
-        raise _invalid("name", f"보기 이름은 {VIEW_NAME_MAX}자까지 쓸 수 있습니다.",
-                       f"A view name may be at most {VIEW_NAME_MAX} characters.")
+        raise invalid({"name": "invalid"}, f"보기 이름은 {VIEW_NAME_MAX}자까지 쓸 수 있습니다.",
+                      f"A view name may be at most {VIEW_NAME_MAX} characters.")
     view = SavedView(name=name, owner_id=actor.id, shared=bool(shared),
                      filters=clean_view_filters(filters), created_at=now)
     db.session.add(view)

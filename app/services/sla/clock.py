@@ -1,9 +1,9 @@
-"""SLA use cases: apply a policy to a ticket, keep its timers in step, sweep for warnings and breaches.
+"""SLA use cases: apply a policy to a ticket and keep its timers in step with the ticket's changes.
 
 The timers are rebuilt from the ticket's facts and its sla_events history (pauses,
 fulfilments, next-reply cycles) with the pure functions of app/domain/sla.py, and
 their results are stored on the ticket (due times, nearest due/warning, next check)
-so lists, badges and the sweep read indexed columns only.
+so lists, badges and the sweep (app/services/sla/sweep.py) read indexed columns only.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.domain.calendar import (
     BusinessCalendar,
@@ -24,14 +23,11 @@ from app.domain.calendar import (
 )
 from app.domain.sla import Metric, SlaState, Timer, next_alert, state_at, timer
 from app.domain.ticket_flow import Status, clock_moves
-from app.domain.vocabulary import SEOUL, Priority
+from app.domain.vocabulary import SEOUL
 from app.extensions import db
 from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket, User, WorkCalendar
-from app.services.audit import record_event
-from app.services.notifications import notify
 
 log = logging.getLogger(__name__)
-PRIORITY_ORDER = [p.value for p in Priority]
 
 
 # ----------------------------------------------------------------- calendars
@@ -241,28 +237,7 @@ def on_status_change(ticket: Ticket, before: str, after: str, now: datetime) -> 
     refresh(ticket, now)
 
 
-# ----------------------------------------------------------------- the sweep
-
-@dataclass
-class SweepResult:
-    checked: int = 0
-    warned: int = 0
-    breached: int = 0
-
-
-def _record_alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> bool:
-    """Insert the warning/breach once; False if it was already recorded (by this or another sweep)."""
-    key = f"{t.metric}:{t.cycle}:{kind}"
-    try:
-        with db.session.begin_nested():
-            db.session.add(SlaEvent(ticket_id=ticket.id, kind=kind, metric=t.metric, cycle=t.cycle, at=now,
-                                    policy_id=ticket.sla_policy_id, alert_key=key,
-                                    detail={"due_at": t.due_at.isoformat() if t.due_at else None,
-                                            "target_minutes": t.target_minutes}))
-    except IntegrityError:
-        return False
-    return True
-
+# ----------------------------------------------------------------- who hears of a deadline
 
 def queue_leads(queue_id: int) -> list[User]:
     """Leads who belong to the queue; every lead when none does."""
@@ -272,73 +247,6 @@ def queue_leads(queue_id: int) -> list[User]:
         leads = list(db.session.scalars(select(User).where(User.role == "lead", User.active.is_(True))))
     return leads
 
-
-def _alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> None:
-    recipients = {u.id for u in queue_leads(ticket.queue_id)}
-    if ticket.assignee_id:
-        recipients.add(ticket.assignee_id)
-    for user_id in sorted(recipients):
-        notify(user_id, ticket, f"sla_{kind}", now, metric=t.metric.value,
-               due_at=t.due_at.isoformat() if t.due_at else None)
-
-
-def _escalate(ticket: Ticket, policy: SlaPolicy, now: datetime) -> None:
-    from app.services.tickets.core import move_to_queue
-
-    changed = False
-    wanted = policy.escalate_priority
-    if wanted and PRIORITY_ORDER.index(wanted) > PRIORITY_ORDER.index(ticket.priority):
-        record_event(ticket, None, "priority", now, old=ticket.priority, new=wanted,
-                     detail={"via": "sla_escalation"})
-        ticket.priority = wanted
-        changed = True
-    if policy.escalate_queue_id and policy.escalate_queue_id != ticket.queue_id:
-        move_to_queue(ticket, None, db.session.get(SupportQueue, policy.escalate_queue_id), now,
-                      via="sla_escalation")
-        changed = True
-    if changed:
-        ticket.updated_at = now
-        reapply(ticket, now, reason="escalation")
-
-
-def sweep(now: datetime, *, limit: int = 500) -> SweepResult:
-    """Record warnings and breaches that came due (each exactly once), notify, escalate.
-
-    Reads only tickets whose next check time has passed, through an index: the cost
-    follows the number of tickets at a deadline, not the number of tickets.
-    """
-    result = SweepResult()
-    tickets = db.session.scalars(
-        select(Ticket).where(Ticket.sla_next_check_at <= now).order_by(Ticket.sla_next_check_at).limit(limit)
-    ).all()
-    for ticket in tickets:
-        result.checked += 1
-        # An escalation can switch the policy, whose tighter targets may be crossed already:
-        # look again (a policy switch happens at most a few times).
-        for _round in range(len(PRIORITY_ORDER)):
-            if not _check(ticket, now, result):
-                break
-        refresh(ticket, now)
-    return result
-
-
-def _check(ticket: Ticket, now: datetime, result: SweepResult) -> bool:
-    """Record due alerts of one ticket; True if an escalation changed its policy."""
-    clock = clock_for(ticket, now)
-    policy_before = ticket.sla_policy_id
-    for t in clock.timers:
-        if not t.active:
-            continue
-        if t.due_at is not None and now >= t.due_at:
-            if (t.metric, t.cycle, "breached") not in clock.alerts and _record_alert(ticket, t, "breached", now):
-                result.breached += 1
-                _alert(ticket, t, "breach", now)
-                _escalate(ticket, clock.policy, now)
-        elif t.warn_at is not None and now >= t.warn_at and (t.metric, t.cycle, "warned") not in clock.alerts:
-            if _record_alert(ticket, t, "warned", now):
-                result.warned += 1
-                _alert(ticket, t, "warning", now)
-    return ticket.sla_policy_id != policy_before
 
 
 # ----------------------------------------------------------------- what the customer reads

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.domain import access
-from app.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound
+from app.domain.errors import Conflict, DomainError, FieldErrors, Forbidden, NotFound, invalid
 from app.domain.hangul import with_particle
 from app.domain.ticket_flow import (
     UNRESOLVED,
@@ -25,7 +26,7 @@ from app.extensions import db
 from app.models import Category, Message, Order, SupportQueue, Tag, Ticket, User, ticket_tags
 from app.services.attachments import IncomingFile, PreparedUpload, prepare_uploads, store_uploads
 from app.services.audit import record_event
-from app.services.desk.assignment import auto_assign
+from app.services.desk.assignment import assign, auto_assign
 from app.services.notifications import notify
 from app.services.sla import clock as sla
 from app.services.tickets.numbers import next_ticket_number
@@ -33,10 +34,6 @@ from app.services.tickets.numbers import next_ticket_number
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
 UNSET = object()
-
-
-def _invalid(fields: dict[str, str], ko: str, en: str) -> DomainError:
-    return DomainError("validation_failed", ko, en, status=422, fields=fields)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -132,8 +129,8 @@ def _apply_filters(stmt: Select, actor: User, filters: TicketFilters) -> Select:
         try:
             stmt = stmt.where(Ticket.assignee_id == int(filters.assignee))
         except ValueError:
-            raise _invalid({"assignee": "invalid"}, "담당자 조건이 올바르지 않습니다.",
-                           "The assignee filter is invalid.") from None
+            raise invalid({"assignee": "invalid"}, "담당자 조건이 올바르지 않습니다.",
+                          "The assignee filter is invalid.") from None
     if filters.type:
         stmt = stmt.where(Ticket.type == filters.type)
     if filters.priority:
@@ -172,8 +169,8 @@ def _sla_state_filter(stmt: Select, state: str, now: datetime) -> Select:
         return stmt.where(due > now, Ticket.sla_paused.is_(False), warn.is_not(None), warn <= now)
     if state == "ok":
         return stmt.where(due > now, Ticket.sla_paused.is_(False), or_(warn.is_(None), warn > now))
-    raise _invalid({"sla_state": "invalid"}, "SLA 상태 조건이 올바르지 않습니다.",
-                   "The SLA state filter is invalid.")
+    raise invalid({"sla_state": "invalid"}, "SLA 상태 조건이 올바르지 않습니다.",
+                  "The SLA state filter is invalid.")
 
 
 ORDERS = {
@@ -242,14 +239,24 @@ def find_submitted(actor: User, submission_key: str | None) -> Ticket | None:
                                                   Ticket.submission_key == submission_key[:64]))
 
 
-def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
-                  order_number: str | None, files: list[IncomingFile], now: datetime,
-                  submission_key: str | None = None, claim=None) -> Ticket:
-    """File a 1:1 inquiry with its first message and attachments.
+@dataclass(frozen=True)
+class NewTicket:
+    """An inquiry whose every input was checked, not yet written (``check_new_ticket``)."""
 
-    Every input is checked before anything is written: an unknown category, an empty
-    subject or message, an order that is not the requester's, a bad file — the inquiry
-    is refused once, with a message for each field that has a problem (``FieldErrors``).
+    category: Category
+    subject: str
+    body: str
+    order: Order | None
+    uploads: list[PreparedUpload]
+
+
+def check_new_ticket(actor: User, *, category_code: str, subject: str, body: str,
+                     order_number: str | None, files: list[IncomingFile]) -> NewTicket:
+    """Check a 1:1 inquiry before anything is written.
+
+    An unknown category, an empty subject or message, an order that is not the requester's,
+    a bad file — the inquiry is refused once, with a message for each field that has a
+    problem (``FieldErrors``).
     """
     if not access.can_file_ticket(actor.actor()):
         raise Forbidden("문의는 고객 또는 판매자 계정으로 작성할 수 있습니다.",
@@ -273,18 +280,21 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
                    f"A '{category.name_en}' inquiry needs one of your orders.")
     prepared = _check_uploads(files, errors)
     errors.raise_if_any()
-    if claim is not None:
-        from app.services.claims.refunds import check_claim
+    return NewTicket(category, subject, body, order, prepared)
 
-        if order is None:
-            raise _invalid({"order_number": "required"}, "취소/환불 신청에는 주문이 필요합니다.",
-                           "A cancellation or refund request needs an order.")
-        check_claim(category.ticket_type, order, claim, now)
 
+def file_ticket(actor: User, new: NewTicket, *, now: datetime, submission_key: str | None = None,
+                attach: Callable[[Ticket], object] | None = None) -> Ticket:
+    """Write a checked inquiry: the ticket, its first message and attachments, its SLA and assignee.
+
+    ``attach`` adds what the inquiry brings along (a claim's request, from the claim side)
+    once the ticket exists, before its SLA clock starts and it is assigned.
+    """
+    category, order = new.category, new.order
     ticket = Ticket(
         number=next_ticket_number(now), type=category.ticket_type, category_id=category.id,
         queue_id=category.queue_id, requester_id=actor.id, order_id=order.id if order else None,
-        subject=subject, status=Status.NEW, priority=Priority.NORMAL,
+        subject=new.subject, status=Status.NEW, priority=Priority.NORMAL,
         created_at=now, updated_at=now, message_count=1,
         submission_key=(submission_key or None) and submission_key[:64],
     )
@@ -295,23 +305,33 @@ def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
         # The same submission arrived twice at once; the first one won.
         raise Conflict("duplicate_submission", "이미 접수된 문의입니다.",
                        "This inquiry has already been submitted.") from None
-    message = Message(ticket_id=ticket.id, author_id=actor.id, body=body, internal=False,
+    message = Message(ticket_id=ticket.id, author_id=actor.id, body=new.body, internal=False,
                       created_at=now)
     db.session.add(message)
     db.session.flush()
-    store_uploads(prepared, message, actor, now)
+    store_uploads(new.uploads, message, actor, now)
     record_event(ticket, actor, "created", now, new=Status.NEW,
-                 detail={"category": category.code, "files": len(prepared)})
-    if claim is not None:
-        from app.services.claims.refunds import open_request
-
-        open_request(ticket, order, claim, now)
+                 detail={"category": category.code, "files": len(new.uploads)})
+    if attach is not None:
+        attach(ticket)
     clock = sla.on_created(ticket, now)
     auto_assign(ticket, now)
     due, business, _paused = sla.answer_due(ticket, now, clock)
     notify(actor.id, ticket, "ticket_received", now,
            expected_due_at=due.isoformat() if due else None, business_hours=business)
     return ticket
+
+
+def create_ticket(actor: User, *, category_code: str, subject: str, body: str,
+                  order_number: str | None, files: list[IncomingFile], now: datetime,
+                  submission_key: str | None = None) -> Ticket:
+    """File a 1:1 inquiry with its first message and attachments, every input checked first.
+
+    (An inquiry carrying a cancellation/refund request is filed by app/services/claims/intake.py.)
+    """
+    new = check_new_ticket(actor, category_code=category_code, subject=subject, body=body,
+                           order_number=order_number, files=files)
+    return file_ticket(actor, new, now=now, submission_key=submission_key)
 
 
 def add_message(actor: User, ticket: Ticket, *, body: str, internal: bool,
@@ -389,7 +409,7 @@ def hold(actor: User, ticket: Ticket, now: datetime) -> None:
     """Assign the ticket to ``actor`` when they may hold it (an agent of its queue, a lead …)."""
     if ticket.assignee_id != actor.id and access.can_be_assignee(
             role=actor.role, queue_ids=actor.queue_ids, queue_id=ticket.queue_id, active=actor.active):
-        _assign(ticket, actor, actor, now)
+        assign(ticket, actor, actor, now)
 
 
 def _set_status(ticket: Ticket, actor: User, target: Status, now: datetime, *, reason: str) -> None:
@@ -418,7 +438,7 @@ def move_to_queue(ticket: Ticket, actor: User | None, queue: SupportQueue, now: 
     if ticket.assignee is not None and not access.can_be_assignee(
             role=ticket.assignee.role, queue_ids=ticket.assignee.queue_ids, queue_id=queue.id,
             active=ticket.assignee.active):
-        _assign(ticket, actor, None, now)
+        assign(ticket, actor, None, now)
 
 
 def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
@@ -443,7 +463,7 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
     if queue is not None:
         target_queue = db.session.scalar(select(SupportQueue).where(SupportQueue.slug == queue))
         if target_queue is None:
-            raise _invalid({"queue": "unknown"}, "알 수 없는 큐입니다.", "Unknown queue.")
+            raise invalid({"queue": "unknown"}, "알 수 없는 큐입니다.", "Unknown queue.")
         if target_queue.id != ticket.queue_id:
             move_to_queue(ticket, actor, target_queue, now)
             sla.reapply(ticket, now, reason="queue")
@@ -451,8 +471,8 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
         try:
             new_priority = Priority(priority)
         except ValueError:
-            raise _invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.",
-                           "Unknown priority.") from None
+            raise invalid({"priority": "invalid"}, "알 수 없는 우선순위입니다.",
+                          "Unknown priority.") from None
         if new_priority != ticket.priority:
             record_event(ticket, actor, "priority", now, old=ticket.priority, new=new_priority)
             ticket.priority = new_priority
@@ -468,10 +488,10 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
             if assignee is None or not access.can_be_assignee(
                     role=assignee.role, queue_ids=assignee.queue_ids, queue_id=ticket.queue_id,
                     active=assignee.active):
-                raise _invalid({"assignee_id": "not_assignable"},
-                               "이 큐의 상담원에게만 배정할 수 있습니다.",
-                               "The ticket can only be assigned to an agent of its queue.")
-        _assign(ticket, actor, assignee, now)
+                raise invalid({"assignee_id": "not_assignable"},
+                              "이 큐의 상담원에게만 배정할 수 있습니다.",
+                              "The ticket can only be assigned to an agent of its queue.")
+        assign(ticket, actor, assignee, now)
     if status is not None:
         target = check_status_change(ticket.status, status, actor.role)
         if target != ticket.status:
@@ -481,19 +501,6 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
             other = ticket.assignee_id if actor.id == ticket.requester_id else ticket.requester_id
             notify(other, ticket, "status_changed", now, actor, status=target.value)
     return ticket
-
-
-def _assign(ticket: Ticket, actor: User, assignee: User | None, now: datetime) -> None:
-    old = ticket.assignee
-    if (old.id if old else None) == (assignee.id if assignee else None):
-        return
-    ticket.assignee_id = assignee.id if assignee else None
-    ticket.assignee = assignee
-    ticket.updated_at = now
-    record_event(ticket, actor, "assignee", now, old=old.name if old else None,
-                 new=assignee.name if assignee else None)
-    if assignee is not None:
-        notify(assignee.id, ticket, "assigned", now, actor)
 
 
 def assignable_agents(ticket: Ticket) -> list[User]:

@@ -1,7 +1,7 @@
 """Admin forms for SLA policies and business calendars.
 
 The forms only carry the CSRF token and the raw values: every rule (whole minutes,
-known queue, parsable windows …) is checked by app/services/sla_admin.py, so the
+known queue, parsable windows …) is checked by app/services/sla/admin.py, so the
 selects do not validate their choices here.
 """
 from flask_babel import lazy_gettext as _l

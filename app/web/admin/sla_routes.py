@@ -25,7 +25,7 @@ from app.web.clock import utcnow
 from app.web.locale import locale_code
 from app.web.permissions import admin_required
 
-# Problem codes of app/services/sla_admin.py, for people.
+# Problem codes of app/services/sla/admin.py, for people.
 PROBLEMS = {
     "required": _l("필수 항목입니다."),
     "too_long": _l("100자 이내로 입력해 주세요."),

@@ -13,9 +13,10 @@ from app.domain.errors import DomainError, NotFound
 from app.extensions import db
 from app.models import Ticket
 from app.services import unit_of_work
+from app.services.claims.intake import create_ticket
 from app.services.claims.orders import list_orders, load_order_for
 from app.services.claims.refunds import ClaimIneligible, parse_claim, preview, refunded_units
-from app.services.tickets.core import create_ticket, find_submitted, scoped_tickets
+from app.services.tickets.core import find_submitted, scoped_tickets
 from app.web.claim_pages import ATTESTATIONS, REASON_CODES, claimable_lines, decision_view
 from app.web.clock import utcnow
 from app.web.labels import label

@@ -2,7 +2,7 @@
 
 Both post the same form to ``/desk/refunds/<id>/paid``; the overdue row's button opens it on its
 own page. A note is required (why it is recorded here and not by the shop), the time is Seoul
-time (default now), and the service decides everything else (app/services/refunds.py).
+time (default now), and the service decides everything else (app/services/claims/refunds.py).
 """
 from __future__ import annotations
 
