@@ -24,7 +24,7 @@ from app.domain.calendar import (
 )
 from app.domain.sla import Metric, SlaState, Timer, next_alert, state_at, timer
 from app.domain.ticket_flow import Status
-from app.domain.vocabulary import SEOUL, Priority
+from app.domain.vocabulary import SEOUL, Priority, Role
 from app.extensions import db
 from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket, User, WorkCalendar
 from app.services.audit import record_event
@@ -274,9 +274,9 @@ def _record_alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> bool:
 def queue_leads(queue_id: int) -> list[User]:
     """Leads who belong to the queue; every lead when none does."""
     queue = db.session.get(SupportQueue, queue_id)
-    leads = [u for u in queue.members if u.role == "lead" and u.active] if queue else []
+    leads = [u for u in queue.members if u.role == Role.LEAD and u.active] if queue else []
     if not leads:
-        leads = list(db.session.scalars(select(User).where(User.role == "lead", User.active.is_(True))))
+        leads = list(db.session.scalars(select(User).where(User.role == Role.LEAD, User.active.is_(True))))
     return leads
 
 
