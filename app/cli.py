@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.domain.errors import DomainError
+from app.domain.vocabulary import HUMAN_ROLES, Role
 from app.services import unit_of_work
 from app.web.clock import utcnow
 
@@ -27,7 +28,7 @@ def sla_sweep_command():
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", required=True,
-              type=click.Choice(["customer", "seller", "agent", "lead", "admin"]))
+              type=click.Choice([r.value for r in Role if r in HUMAN_ROLES]))
 @click.option("--password", required=True)
 @click.option("--name", default=None)
 @click.option("--plus", is_flag=True, help="A 위메프플러스 member (customers).")
@@ -48,7 +49,7 @@ def create_user_command(email, role, password, name, plus, queues):
 
 @tokens_cli.command("create")
 @click.option("--name", required=True)
-@click.option("--role", required=True, type=click.Choice(["integration"]))
+@click.option("--role", required=True, type=click.Choice([Role.INTEGRATION.value]))
 def create_token_command(name, role):
     """Create a long-lived integration token; the token is printed on the last line."""
     from app.services.accounts.users import create_integration

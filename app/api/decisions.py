@@ -7,9 +7,10 @@ from app.api.auth import token_required
 from app.api.blueprint import bp
 from app.api.errors import json_body
 from app.api.serializers import iso
-from app.domain.access import is_staff
+from app.domain.access import CLAIM_DECIDERS, is_staff
 from app.domain.errors import DomainError
 from app.domain.policy.evaluate import decision_to_dict
+from app.domain.vocabulary import HUMAN_ROLES
 from app.services import unit_of_work
 from app.services.claims.refunds import DecisionChanged, decide, digest, evaluate_request, request_for
 from app.services.tickets.core import load_ticket_for
@@ -48,7 +49,7 @@ def request_json(req, decision, *, staff: bool) -> dict:
 
 
 @bp.get("/tickets/<number>/decision")
-@token_required("customer", "seller", "agent", "lead", "admin")
+@token_required(*HUMAN_ROLES)
 def get_decision(number: str):
     ticket = load_ticket_for(g.api_user, number)
     req = request_for(g.api_user, ticket)
@@ -57,7 +58,7 @@ def get_decision(number: str):
 
 
 @bp.post("/tickets/<number>/decision")
-@token_required("agent", "lead", "admin")
+@token_required(*CLAIM_DECIDERS)
 def post_decision(number: str):
     ticket = load_ticket_for(g.api_user, number)
     data = json_body()

@@ -7,15 +7,14 @@ from app.api.auth import token_required
 from app.api.blueprint import bp
 from app.api.errors import int_arg, json_body
 from app.api.serializers import order_json
+from app.domain.access import ORDER_READERS, SHOP_ROLES
 from app.services import unit_of_work
 from app.services.claims.orders import list_orders, load_order_for, upsert_order
 from app.web.clock import utcnow
 
-READERS = ("customer", "agent", "lead", "admin")
-
 
 @bp.get("/orders")
-@token_required(*READERS)
+@token_required(*ORDER_READERS)
 def orders():
     page = int_arg("page", 1)
     per_page = int_arg("per_page", 25, cap=100)
@@ -26,13 +25,13 @@ def orders():
 
 
 @bp.get("/orders/<number>")
-@token_required(*READERS)
+@token_required(*ORDER_READERS)
 def order(number: str):
     return jsonify(order_json(load_order_for(g.api_user, number)))
 
 
 @bp.put("/orders/<number>")
-@token_required("integration", "admin")
+@token_required(*SHOP_ROLES)
 def put_order(number: str):
     """The shop pushes an order snapshot; 201 when new, 200 when replaced."""
     order, created = upsert_order(g.api_user, number, json_body(), utcnow())

@@ -11,13 +11,11 @@ from app.api.auth import token_required
 from app.api.blueprint import bp
 from app.api.errors import json_body
 from app.api.serializers import iso
-from app.domain.access import is_staff
+from app.domain.access import REFUND_READERS, SHOP_ROLES, can_see_payment_details
 from app.models import Refund, User
 from app.services import unit_of_work
 from app.services.claims.refunds import load_refund_for, parse_payment, record_payment
 from app.web.clock import utcnow
-
-READERS = ("integration", "customer", "seller", "agent", "lead", "admin")
 
 
 def refund_json(refund: Refund, viewer: User) -> dict:
@@ -30,20 +28,20 @@ def refund_json(refund: Refund, viewer: User) -> dict:
         "approved_at": iso(refund.created_at), "paid_at": iso(refund.executed_at),
         "paid_reference": refund.paid_reference, "paid_via": refund.paid_via, "breakdown": refund.breakdown,
     }
-    if is_staff(viewer.actor()) or viewer.role == "integration":
+    if can_see_payment_details(viewer.actor()):
         data["paid_note"] = refund.paid_note
         data["paid_by"] = {"id": refund.paid_by.id, "name": refund.paid_by.name} if refund.paid_by else None
     return data
 
 
 @bp.get("/refunds/<int:refund_id>")
-@token_required(*READERS)
+@token_required(*REFUND_READERS)
 def get_refund(refund_id: int):
     return jsonify(refund_json(load_refund_for(g.api_user, refund_id), g.api_user))
 
 
 @bp.post("/refunds/<int:refund_id>/paid")
-@token_required("integration", "admin")
+@token_required(*SHOP_ROLES)
 def refund_paid(refund_id: int):
     """The shop confirms it paid the refund out: ``{paid_at?, reference?, note?}``."""
     refund = load_refund_for(g.api_user, refund_id)

@@ -8,21 +8,38 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from app.domain import access
+from app.domain.policy.models import OrderStatus, PaymentMethod
+from app.domain.sla import SlaState
+from app.domain.ticket_flow import AGENT_SETTABLE, Status
+from app.domain.vocabulary import HUMAN_ROLES, REQUESTER_ROLES, SELLER_CENTER, Priority, Role, TicketType
+
 API_VERSION = "1"
 
-STATUSES = ["new", "open", "pending", "on_hold", "solved", "closed"]
-SETTABLE_STATUSES = ["open", "pending", "on_hold", "solved"]
-PRIORITIES = ["low", "normal", "high", "urgent"]
-TICKET_TYPES = ["inquiry", "cancellation", "refund"]
-SLA_STATES = ["ok", "at_risk", "breached", "paused", "met"]
-ROLES = ["customer", "seller", "agent", "lead", "admin", "integration"]
-ORDER_STATUSES = ["payment_pending", "paid", "preparing", "shipped", "delivered",
-                  "purchase_confirmed", "cancelled"]
-PAYMENT_METHODS = ["card", "easy_pay", "bank_transfer", "virtual_account", "mobile", "points"]
+# The enums come from the domain, so the document cannot drift from what the desk accepts.
+STATUSES = [s.value for s in Status]
+SETTABLE_STATUSES = [s.value for s in AGENT_SETTABLE]
+PRIORITIES = [p.value for p in Priority]
+TICKET_TYPES = [t.value for t in TicketType]
+SLA_STATES = [s.value for s in SlaState]
+ROLES = [r.value for r in Role]
+ORDER_STATUSES = [s.value for s in OrderStatus]
+PAYMENT_METHODS = [m.value for m in PaymentMethod]
 ATTACHMENT_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"]
+# The order body's customer facts (policy.md §2.1): a JSON key that shares the role's name.
+CUSTOMER_FACTS = "customer"
 
-HUMANS = ["customer", "seller", "agent", "lead", "admin"]
-ORDER_READERS = ["customer", "agent", "lead", "admin"]
+
+def _names(roles) -> list[str]:
+    """``x-roles`` of the role group the handler's decorator names (app/domain/access.py,
+    vocabulary.py): a tuple in its own order, a set in the vocabulary's."""
+    if isinstance(roles, tuple):
+        return [Role(r).value for r in roles]
+    return [r.value for r in Role if r in roles]
+
+
+HUMANS = _names(HUMAN_ROLES)
+ORDER_READERS = _names(access.ORDER_READERS)
 
 
 def _ref(name: str) -> dict:
@@ -197,7 +214,7 @@ def _schemas() -> dict:
             "required": ["code", "name", "ticket_type", "requires_order"],
             "properties": {
                 "code": {"type": "string", "examples": ["order", "delivery", "cancellation", "refund", "product",
-                                                        "membership", "seller", "other"]},
+                                                        "membership", SELLER_CENTER, "other"]},
                 "name": {"type": "string", "description": "Display name in the request's language."},
                 "ticket_type": {"type": "string", "enum": TICKET_TYPES},
                 "requires_order": {"type": "boolean"},
@@ -473,7 +490,7 @@ def _order_push() -> dict:
     }
     return {
         "type": "object",
-        "required": ["customer_email", "seller_id", "status", "lines", "shipping", "payments", "customer"],
+        "required": ["customer_email", "seller_id", "status", "lines", "shipping", "payments", CUSTOMER_FACTS],
         "properties": {
             "customer_email": {"type": "string", "format": "email"},
             "order_id": {"type": "string", "description": "If given, the order number of the URL."},
@@ -504,8 +521,8 @@ def _order_push() -> dict:
                 "return_fee_one_way": {"type": ["integer", "null"], "minimum": 0},
                 "restocking_fee_krw": {"type": ["integer", "null"], "minimum": 0},
                 "customer_pays_return_on_defect": flag}},
-            "customer": {"type": "object", "required": ["refund_account_on_file"],
-                         "properties": {"customer_id": optional_text, "refund_account_on_file": flag}},
+            CUSTOMER_FACTS: {"type": "object", "required": ["refund_account_on_file"],
+                             "properties": {"customer_id": optional_text, "refund_account_on_file": flag}},
         },
     }
 
@@ -570,7 +587,7 @@ def _paths() -> dict:
                            **_errors(400, 401, 403, 422, 503)},
             ),
             "post": _operation(
-                "File an inquiry", operation_id="createTicket", tag="tickets", roles=["customer", "seller"],
+                "File an inquiry", operation_id="createTicket", tag="tickets", roles=_names(REQUESTER_ROLES),
                 description="JSON, or `multipart/form-data` with the same fields plus `files`. Every input is "
                             "checked before anything is written.",
                 request_body={"required": True, "content": {
@@ -649,7 +666,7 @@ def _paths() -> dict:
             ),
             "put": _operation(
                 "Create or replace an order snapshot (the shop pushes it)", operation_id="putOrder",
-                tag="orders", roles=["integration", "admin"],
+                tag="orders", roles=_names(access.SHOP_ROLES),
                 description="The JSON form of OrderSnapshot (policy.md §2.1) plus `customer_email`, without "
                             "`refund_history`. Malformed snapshots are refused with field-level errors (422) "
                             "and the last good snapshot stays. The desk keeps the order's status history.",
@@ -673,7 +690,7 @@ def _paths() -> dict:
                            **read_errors, **_errors(409)},
             ),
             "post": _operation(
-                "Approve or deny", operation_id="decide", tag="decisions", roles=["agent", "lead", "admin"],
+                "Approve or deny", operation_id="decide", tag="decisions", roles=_names(access.CLAIM_DECIDERS),
                 description="`{action: approve|deny, note, judgement, evaluation_digest}`. Approval re-evaluates "
                             "now; 409 when already decided, when the evaluation differs from "
                             "`evaluation_digest`, or when the policy says ineligible (the new evaluation is in "
@@ -693,7 +710,7 @@ def _paths() -> dict:
             "parameters": [REFUND_ID],
             "get": _operation(
                 "An approved refund and its payment", operation_id="getRefund", tag="refunds",
-                roles=["integration", *HUMANS],
+                roles=_names(access.REFUND_READERS),
                 description="The shop (integration), agents of the ticket's queue, leads and admins; the "
                             "ticket's customer sees their own. Anyone else gets 404.",
                 responses={"200": {"description": "The refund.", "content": _json(_ref("Refund"))},
@@ -704,7 +721,7 @@ def _paths() -> dict:
             "parameters": [REFUND_ID],
             "post": _operation(
                 "Confirm that a refund was paid out", operation_id="confirmRefundPaid", tag="refunds",
-                roles=["integration", "admin"],
+                roles=_names(access.SHOP_ROLES),
                 description="The shop pays, the desk tracks. The body is optional: `paid_at` (ISO 8601 with "
                             "offset; default now; not in the future, not before the approval), `reference` "
                             "(PG transaction id / 입금 참조, at most 100 characters) and `note`. Idempotent: "

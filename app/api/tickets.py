@@ -12,7 +12,7 @@ from app.api.errors import api_error, int_arg, json_body, one_arg, parse_json_te
 from app.api.serializers import category_json, message_json, ticket_json
 from app.domain.errors import DomainError
 from app.domain.ticket_flow import Status
-from app.domain.vocabulary import TicketType
+from app.domain.vocabulary import HUMAN_ROLES, REQUESTER_ROLES, TicketType
 from app.services import unit_of_work
 from app.services.attachments import load_attachment_for
 from app.services.claims.intake import create_ticket
@@ -32,7 +32,7 @@ from app.web.clock import utcnow
 from app.web.locale import locale_code
 from app.web.responses import send_attachment
 
-HUMANS = ("customer", "seller", "agent", "lead", "admin")
+HUMANS = HUMAN_ROLES
 STATUSES = {s.value for s in Status}
 TICKET_TYPES = {t.value for t in TicketType}
 ASSIGNEE_FILTER = re.compile(r"me|none|[1-9][0-9]{0,17}")
@@ -65,7 +65,7 @@ def categories():
 
 
 @bp.post("/tickets")
-@token_required("customer", "seller")
+@token_required(*REQUESTER_ROLES)
 def create():
     data, files = _fields()
     key = request.headers.get("Idempotency-Key", "").strip()[:64] or None

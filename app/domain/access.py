@@ -16,6 +16,19 @@ from typing import Protocol
 from app.domain.errors import DomainError
 from app.domain.vocabulary import ALL_TICKETS_ROLES, MANAGED_ROLES, REQUESTER_ROLES, STAFF_ROLES, Role
 
+# The roles the API's decorators and its OpenAPI document name, each group named once here.
+# Customers read their own orders, staff every order.
+ORDER_READERS = frozenset({Role.CUSTOMER, *STAFF_ROLES})
+# The shop's own calls (pushing an order, confirming it paid a refund): its integration, or an admin.
+# A tuple, as the document lists them: the shop first.
+SHOP_ROLES = (Role.INTEGRATION, Role.ADMIN)
+# A refund is read by the shop and by whoever sees its ticket (``can_see_refund`` decides which).
+REFUND_READERS = (Role.INTEGRATION, Role.CUSTOMER, Role.SELLER, Role.AGENT, Role.LEAD, Role.ADMIN)
+# Approving or denying a cancellation/refund: staff (``can_decide_claim`` adds: who work its ticket).
+CLAIM_DECIDERS = STAFF_ROLES
+# Leads and admins watch the desk as a whole: second approvals, overdue refunds, shared canned answers.
+SUPERVISOR_ROLES = frozenset({Role.LEAD, Role.ADMIN})
+
 
 class Actor(Protocol):
     id: int
@@ -104,11 +117,46 @@ def can_file_ticket(actor: Actor) -> bool:
     return is_requester(actor)
 
 
+def can_see_category(actor: Actor, *, for_sellers: bool) -> bool:
+    """Sellers file under the seller-center categories, customers under the others; anyone else sees all."""
+    if actor.role == Role.SELLER:
+        return for_sellers
+    if actor.role == Role.CUSTOMER:
+        return not for_sellers
+    return True
+
+
+# ---------------------------------------------------------------- orders
+
+def has_orders(actor: Actor) -> bool:
+    """Customers buy: they have orders of their own to list, claim and name in an inquiry."""
+    return actor.role == Role.CUSTOMER
+
+
+def owns_order(actor: Actor, *, customer_id: int | None) -> bool:
+    """The order is the actor's own: what a claim or an inquiry may be about (staff see orders, own none)."""
+    return has_orders(actor) and customer_id == actor.id
+
+
+def order_scope(actor: Actor) -> ScopeKind:
+    """Which orders ``actor`` may see, in a form a query can apply: all (staff), own (customers) or none."""
+    if is_staff(actor):
+        return ScopeKind.ALL
+    if has_orders(actor):
+        return ScopeKind.OWN
+    return ScopeKind.NONE
+
+
 def can_see_order(actor: Actor, *, customer_id: int | None) -> bool:
     """Customers see their own orders; staff see every order (they look orders up)."""
-    if is_staff(actor):
+    if order_scope(actor) == ScopeKind.ALL:
         return True
-    return actor.role == Role.CUSTOMER and customer_id == actor.id
+    return owns_order(actor, customer_id=customer_id)
+
+
+def can_push_orders(actor: Actor) -> bool:
+    """The shop pushes its orders' snapshots (its integration, or an admin standing in)."""
+    return actor.role in SHOP_ROLES
 
 
 def can_be_assignee(*, role: str, queue_ids: frozenset[int], queue_id: int | None, active: bool) -> bool:
@@ -136,6 +184,18 @@ def self_assign_scope(actor: Actor) -> TicketScope:
 def can_administer(actor: Actor) -> bool:
     """Users, categories, queues and settings are for admins only."""
     return actor.role == Role.ADMIN
+
+
+def can_manage_shared_canned(actor: Actor) -> bool:
+    """Shared canned answers (자주 쓰는 답변) are written and changed by leads and admins."""
+    return actor.role in SUPERVISOR_ROLES
+
+
+def can_manage_canned(actor: Actor, *, owner_id: int | None) -> bool:
+    """A shared answer (no owner) by leads and admins; a personal one by its owner only."""
+    if owner_id is None:
+        return can_manage_shared_canned(actor)
+    return owner_id == actor.id
 
 
 # ---------------------------------------------------------------- accounts
@@ -201,3 +261,26 @@ def can_record_refund_payment(actor: Actor, *, requester_id: int, queue_id: int 
     if actor.role == Role.INTEGRATION:
         return True
     return can_work_ticket(actor, requester_id=requester_id, queue_id=queue_id)
+
+
+def can_see_payment_details(actor: Actor) -> bool:
+    """Who recorded a refund's payment, and the payment note: staff and the shop, not the customer."""
+    return is_staff(actor) or actor.role == Role.INTEGRATION
+
+
+def can_see_overdue_refunds(actor: Actor) -> bool:
+    """환불 지연 (approved refunds not paid by their due day): leads and admins, who chase them."""
+    return actor.role in SUPERVISOR_ROLES
+
+
+# ---------------------------------------------------------------- claims: who approves a refund
+
+def can_decide_claim(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:
+    """Approving or denying a cancellation/refund (a first approval too): staff who work its ticket."""
+    return actor.role in CLAIM_DECIDERS and can_work_ticket(actor, requester_id=requester_id, queue_id=queue_id)
+
+
+def can_second_approve(actor: Actor, *, first_approver_id: int | None) -> bool:
+    """The second approval a refund at the four-eyes threshold needs: a lead or an admin, never the
+    first approver. (They must also be able to decide the claim: ``can_decide_claim``.)"""
+    return actor.role in SUPERVISOR_ROLES and actor.id != first_approver_id

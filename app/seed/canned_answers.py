@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.domain import placeholders
+from app.domain.vocabulary import SELLER_CENTER
 from app.extensions import db
 from app.models import CannedAnswer
 
@@ -65,13 +66,13 @@ DEFAULT_ANSWERS: tuple[tuple[str, tuple[str, ...], str | None, str | None, str],
      '안녕하세요, {{ customer.name }} 고객님.\n\n'
      '이름, 연락처, 배송지 등 회원 정보는 마이페이지 > 회원정보 수정에서 본인 인증 후 바꾸실 수 '
      '있습니다.\n\n{{ agent.name }} 드림'),
-    ("판매자센터 상품 등록 오류 안내", ("seller",), "pending", "상품등록오류",
+    ("판매자센터 상품 등록 오류 안내", (SELLER_CENTER,), "pending", "상품등록오류",
      '안녕하세요, {{ customer.name }} 판매자님. 위메프 판매자센터입니다.\n\n'
      '상품 등록 중 오류가 발생하여 불편을 드려 죄송합니다. 오류 화면 캡처와 상품 코드를 '
      '이 문의({{ ticket.number }})에 첨부해 주시면 담당 부서에 전달하여 확인하겠습니다.\n'
      '필수 항목(카테고리, 고시 정보, 대표 이미지) 누락이 가장 흔한 원인이니 함께 확인 부탁드립니다.\n\n'
      '{{ agent.name }} 드림'),
-    ("판매자 정산 일정 안내", ("seller",), "solved", None,
+    ("판매자 정산 일정 안내", (SELLER_CENTER,), "solved", None,
      '안녕하세요, {{ customer.name }} 판매자님.\n\n'
      '정산은 구매 확정일 기준으로 영업일 7일 이내에 등록하신 계좌로 지급됩니다. 정산 내역은 '
      '판매자센터 > 정산 관리에서 확인하실 수 있습니다.\n\n{{ agent.name }} 드림'),

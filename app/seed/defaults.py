@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.domain.vocabulary import TicketType
+from app.domain.vocabulary import SELLER_CENTER, TicketType
 from app.extensions import db
 from app.models import Category, SupportQueue
 
@@ -21,7 +21,7 @@ DEFAULT_CATEGORIES = (
     ("product", "상품 정보", "Product information", TicketType.INQUIRY, False, False, "general"),
     ("membership", "회원/위메프플러스", "Account & Plus membership", TicketType.INQUIRY, False, False,
      "general"),
-    ("seller", "판매자센터", "Seller center", TicketType.INQUIRY, False, True, "general"),
+    (SELLER_CENTER, "판매자센터", "Seller center", TicketType.INQUIRY, False, True, "general"),
     ("other", "기타", "Other", TicketType.INQUIRY, False, False, "general"),
 )
 

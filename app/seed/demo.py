@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.domain.vocabulary import SELLER_CENTER, Role
 from app.extensions import db
 from app.models import Category, Order, User
 from app.seed.canned_answers import ensure_default_canned_answers
@@ -26,13 +27,14 @@ from app.services.tickets.core import add_message, update_ticket
 DEMO_PASSWORD = "munui-demo-1234"
 DOMAIN = "demo.munui.kr"
 
-STAFF = (
-    ("admin", "관리자", "admin", ()),
-    ("lead", "박지현 팀장", "lead", ("orders", "general")),
-    ("agent1", "김상담", "agent", ("orders",)),
-    ("agent2", "이서연", "agent", ("orders", "general")),
-    ("agent3", "최민수", "agent", ("general",)),
-)
+# sign-in name (before @DOMAIN) → name, role, queues
+STAFF = {
+    "admin": ("관리자", Role.ADMIN, ()),
+    "lead": ("박지현 팀장", Role.LEAD, ("orders", "general")),
+    "agent1": ("김상담", Role.AGENT, ("orders",)),
+    "agent2": ("이서연", Role.AGENT, ("orders", "general")),
+    "agent3": ("최민수", Role.AGENT, ("general",)),
+}
 CUSTOMERS = ("김민지", "이준호", "박서윤", "정하늘", "최유진", "강도현", "조수아", "윤지훈", "장예린", "임태윤")
 PLUS_CUSTOMERS = 3
 
@@ -87,7 +89,7 @@ CONVERSATIONS = {
         ("영수증 발급 문의", "회사 제출용으로 현금영수증을 발급받고 싶습니다.",
          "마이페이지 > 주문내역에서 현금영수증을 직접 발급하실 수 있습니다."),
     ],
-    "seller": [
+    SELLER_CENTER: [
         ("상품 등록 오류가 납니다", "판매자센터에서 상품 등록 시 '옵션 정보가 올바르지 않습니다' 오류가 계속 납니다.",
          "옵션명에 특수문자가 포함되어 발생한 오류입니다. 특수문자를 제거한 뒤 다시 등록해 주세요."),
         ("정산 통계가 맞지 않아요", "판매자센터 통계의 판매 금액과 정산 금액이 다릅니다.",
@@ -105,10 +107,10 @@ FINAL_STATUSES = ("new",) * 7 + ("open",) * 9 + ("pending",) * 6 + ("on_hold",) 
 
 def demo_logins() -> list[tuple[str, str]]:
     """(role, email) of the demo accounts, for printing."""
-    rows = [(role, f"{key}@{DOMAIN}") for key, _n, role, _q in STAFF]
-    rows += [("customer", f"customer{i}@{DOMAIN}" + (" (plus)" if i <= PLUS_CUSTOMERS else ""))
+    rows = [(role, f"{key}@{DOMAIN}") for key, (_n, role, _q) in STAFF.items()]
+    rows += [(Role.CUSTOMER, f"customer{i}@{DOMAIN}" + (" (plus)" if i <= PLUS_CUSTOMERS else ""))
              for i in (1, 2, 4)]
-    rows.append(("seller", f"seller@{DOMAIN}"))
+    rows.append((Role.SELLER, f"seller@{DOMAIN}"))
     return rows
 
 
@@ -279,13 +281,13 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
     rng = random.Random(20261126)
     ensure_default_catalogue()
     staff = {}
-    for key, name, role, queues in STAFF:
+    for key, (name, role, queues) in STAFF.items():
         staff[key] = create_user(f"{key}@{DOMAIN}", role=role, password=DEMO_PASSWORD, name=name,
                                  queue_slugs=list(queues), now=now - timedelta(days=60))
-    customers = [create_user(f"customer{i}@{DOMAIN}", role="customer", password=DEMO_PASSWORD,
+    customers = [create_user(f"customer{i}@{DOMAIN}", role=Role.CUSTOMER, password=DEMO_PASSWORD,
                              name=name, plus=i <= PLUS_CUSTOMERS, now=now - timedelta(days=90))
                  for i, name in enumerate(CUSTOMERS, start=1)]
-    seller = create_user(f"seller@{DOMAIN}", role="seller", password=DEMO_PASSWORD,
+    seller = create_user(f"seller@{DOMAIN}", role=Role.SELLER, password=DEMO_PASSWORD,
                          name="위메이크샵 판매자", now=now - timedelta(days=90))
 
     orders: dict[int, list[Order]] = {c.id: [] for c in customers}
@@ -306,11 +308,11 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
 
     agents_by_queue = {"orders": [staff["agent1"], staff["agent2"]],
                        "general": [staff["agent2"], staff["agent3"]]}
-    codes = [c for c in CONVERSATIONS if c != "seller"]
+    codes = [c for c in CONVERSATIONS if c != SELLER_CENTER]
     for n, final in enumerate(FINAL_STATUSES):
         is_seller = n % 13 == 12
         requester = seller if is_seller else customers[n % len(customers)]
-        code = "seller" if is_seller else codes[n % len(codes)]
+        code = SELLER_CENTER if is_seller else codes[n % len(codes)]
         subject, body, answer = CONVERSATIONS[code][n % len(CONVERSATIONS[code])]
         follow_up = final in ("open", "solved", "closed") and n % 2 == 0
         priority = "high" if final == "open" and n % 4 == 1 else "normal"

@@ -6,6 +6,7 @@ from datetime import date
 from flask import Flask, g, has_request_context
 from flask_login import current_user
 
+from app.domain import access
 from app.domain.claim_flow import shown_subject
 from app.domain.refund_timing import refund_timing
 from app.domain.uploads import visible_text
@@ -65,6 +66,22 @@ def sla_remaining(ticket, state: str) -> str:
     return f"{text} left" if english else f"{text} 남음"
 
 
+def asks(question):
+    """``question`` (app/domain/access.py) about the signed-in user, for templates: ``{% if can_administer() %}``
+    instead of comparing ``current_user.role``. False for anyone signed out, and outside a request (emails)."""
+    def ask(**facts) -> bool:
+        if not has_request_context() or not current_user.is_authenticated:
+            return False
+        # The user is an access Actor as it is: its queues are read only if the question needs them
+        # (an error page may render while the database is down).
+        return question(current_user, **facts)
+    return ask
+
+
+# What pages ask about the reader: links and buttons shown only to whom the routes let through.
+TEMPLATE_QUESTIONS = (access.can_administer, access.has_orders, access.can_see_overdue_refunds,
+                      access.can_second_approve)
+
 
 def register(app: Flask) -> None:
     @app.context_processor
@@ -75,6 +92,8 @@ def register(app: Flask) -> None:
             unread = unread_count(current_user)
         return {"unread_notifications": unread, "locale_code": locale_code()}
 
+    for question in TEMPLATE_QUESTIONS:
+        app.jinja_env.globals[question.__name__] = asks(question)
     app.jinja_env.globals["label"] = label
     app.jinja_env.globals["audit_sentence"] = audit_sentence
     app.jinja_env.filters["subject"] = ticket_subject

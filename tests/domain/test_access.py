@@ -286,3 +286,98 @@ def test_who_sees_refunds_and_records_their_payment(name):
     # A customer never records a payment, not even of their own refund.
     if name in ("customer", "seller"):
         assert not access.can_record_refund_payment(actor, requester_id=actor.id, queue_id=ORDERS_Q)
+
+
+# ---------------------------------------------------------------- orders: owning, scope, the shop
+
+@pytest.mark.parametrize(("name", "has", "owns_own", "scope"), [
+    ("customer", True, True, ScopeKind.OWN),
+    ("seller", False, False, ScopeKind.NONE),
+    ("agent_in_queue", False, False, ScopeKind.ALL),
+    ("lead", False, False, ScopeKind.ALL),
+    ("admin", False, False, ScopeKind.ALL),
+    ("integration", False, False, ScopeKind.NONE),
+])
+def test_who_owns_orders_and_which_orders_a_query_shows(name, has, owns_own, scope):
+    actor = ACTORS[name]
+    assert access.has_orders(actor) is has
+    # Staff see every order but own none: they neither claim one nor name it in an inquiry.
+    assert access.owns_order(actor, customer_id=actor.id) is owns_own
+    assert not access.owns_order(actor, customer_id=STRANGER)
+    assert not access.owns_order(actor, customer_id=None)
+    assert access.order_scope(actor) == scope
+
+
+@pytest.mark.parametrize("name", list(ACTORS))
+@pytest.mark.parametrize("customer_id", [1, 3, STRANGER, None])
+def test_order_scope_and_can_see_order_agree(name, customer_id):
+    """The orders list filter and the single-order check are one rule, and only ORDER_READERS pass."""
+    actor = ACTORS[name]
+    in_scope = {ScopeKind.ALL: True, ScopeKind.OWN: customer_id == actor.id,
+                ScopeKind.NONE: False}[access.order_scope(actor)]
+    assert access.can_see_order(actor, customer_id=customer_id) is in_scope
+    if in_scope:
+        assert actor.role in access.ORDER_READERS
+
+
+@pytest.mark.parametrize(("name", "pushes", "payment_details"), [
+    ("customer", False, False), ("seller", False, False), ("agent_in_queue", False, True),
+    ("lead", False, True), ("admin", True, True), ("integration", True, True),
+])
+def test_the_shop_pushes_orders_and_sees_payment_details(name, pushes, payment_details):
+    actor = ACTORS[name]
+    assert access.can_push_orders(actor) is pushes
+    assert access.can_see_payment_details(actor) is payment_details
+
+
+@pytest.mark.parametrize(("name", "seller_center", "other"), [
+    ("customer", False, True), ("seller", True, False), ("agent_in_queue", True, True),
+    ("lead", True, True), ("admin", True, True), ("integration", True, True),
+])
+def test_which_categories_one_files_under(name, seller_center, other):
+    actor = ACTORS[name]
+    assert access.can_see_category(actor, for_sellers=True) is seller_center
+    assert access.can_see_category(actor, for_sellers=False) is other
+
+
+# ---------------------------------------------------------------- claims: who approves a refund
+
+@pytest.mark.parametrize(("name", "decides", "second"), [
+    ("customer", False, False),
+    ("seller", False, False),
+    ("agent_in_queue", True, False),       # decides, and gives a first approval, never the second
+    ("agent_other_queue", False, False),
+    ("lead", True, True),
+    ("admin", True, True),
+    ("integration", False, False),
+])
+def test_who_decides_a_claim_and_gives_the_second_approval(name, decides, second):
+    actor = ACTORS[name]
+    assert access.can_decide_claim(actor, requester_id=STRANGER, queue_id=ORDERS_Q) is decides
+    assert access.can_second_approve(actor, first_approver_id=AGENT_IN.id) is second
+    # The first approver never gives the second approval too.
+    assert not access.can_second_approve(actor, first_approver_id=actor.id)
+    assert (actor.role in access.CLAIM_DECIDERS) is access.is_staff(actor)
+
+
+@pytest.mark.parametrize(("name", "supervises"), [
+    ("customer", False), ("seller", False), ("agent_in_queue", False), ("lead", True), ("admin", True),
+    ("integration", False),
+])
+def test_leads_and_admins_chase_overdue_refunds_and_manage_shared_canned_answers(name, supervises):
+    actor = ACTORS[name]
+    assert access.can_see_overdue_refunds(actor) is supervises
+    assert access.can_manage_shared_canned(actor) is supervises
+    assert access.can_manage_canned(actor, owner_id=None) is supervises
+    # A personal answer is its owner's alone.
+    assert access.can_manage_canned(actor, owner_id=actor.id)
+    assert not access.can_manage_canned(actor, owner_id=STRANGER)
+
+
+def test_the_api_role_groups_are_the_ones_the_rules_use():
+    from app.domain.vocabulary import HUMAN_ROLES, Role
+
+    assert HUMAN_ROLES == frozenset(Role) - {Role.INTEGRATION}
+    assert set(access.REFUND_READERS) == set(Role) and access.REFUND_READERS[0] == Role.INTEGRATION
+    pushers = {r for r in Role if access.can_push_orders(ActorView(id=1, role=r))}
+    assert pushers == set(access.SHOP_ROLES) == {Role.ADMIN, Role.INTEGRATION}

@@ -231,7 +231,7 @@ def _seller_policy(r: _Reader, data: Mapping[str, Any]) -> SellerPolicy:
 
 
 def _customer(r: _Reader, data: Mapping[str, Any]) -> Customer | None:
-    if "customer" not in data or data["customer"] is None:
+    if data.get("customer") is None:
         r.errors["customer"] = "required"
         return None
     customer = r.obj(data["customer"], "customer")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.domain import access
 from app.domain.errors import DomainError, Forbidden, NotFound
+from app.domain.vocabulary import Role
 from app.extensions import db
 from app.models import Order, OrderStatusChange, User
 
@@ -18,9 +19,10 @@ ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,39}")
 def scoped_orders(actor: User):
     """SELECT of the orders ``actor`` may see: a customer's own, or every order for staff."""
     stmt = select(Order)
-    if access.is_staff(actor.actor()):
+    scope = access.order_scope(actor.actor())
+    if scope == access.ScopeKind.ALL:
         return stmt
-    if actor.role == "customer":
+    if scope == access.ScopeKind.OWN:
         return stmt.where(Order.customer_id == actor.id)
     return stmt.where(Order.id == -1)
 
@@ -61,7 +63,7 @@ def upsert_order(actor: User, number: str, data: object, now: datetime) -> tuple
     """
     from app.domain.policy.json import order_from_dict
 
-    if actor.role not in ("integration", "admin"):
+    if not access.can_push_orders(actor.actor()):
         raise Forbidden("주문은 쇼핑몰 연동 계정만 등록할 수 있습니다.", "Only the shop's integration may push orders.")
     number = (number or "").strip()
     if not ORDER_NUMBER.fullmatch(number):
@@ -80,7 +82,7 @@ def upsert_order(actor: User, number: str, data: object, now: datetime) -> tuple
                           status=422, fields={"customer_email": "required"})
     snapshot = order_from_dict(body)  # raises DomainError 422 with fields
     email = email.strip().lower()
-    customer = db.session.scalar(select(User).where(User.email == email, User.role == "customer"))
+    customer = db.session.scalar(select(User).where(User.email == email, User.role == Role.CUSTOMER))
     gross = sum(line.unit_price * line.quantity for line in snapshot.lines)
     total = gross - (snapshot.order_coupon.amount if snapshot.order_coupon else 0) + snapshot.shipping.fee_charged
     first = snapshot.lines[0].name

@@ -44,7 +44,7 @@ from app.domain.policy.evaluate import (
     evaluate,
 )
 from app.domain.policy.json import order_from_dict
-from app.domain.vocabulary import SEOUL
+from app.domain.vocabulary import SEOUL, Role
 from app.extensions import db
 from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, User
 from app.services.audit import record_event
@@ -170,7 +170,7 @@ def preview(actor: User, order_number: str, claim: ClaimInput, now: datetime) ->
     from app.services.claims.orders import load_order_for
 
     order = load_order_for(actor, order_number)
-    if order.customer_id != actor.id:
+    if not access.owns_order(actor.actor(), customer_id=order.customer_id):
         raise NotFound("order")
     request = _policy_request("PREVIEW", claim, requested_at=now, status_at_request=order.status)
     return evaluate(snapshot_of(order), request, now, policy_config(now))
@@ -288,7 +288,7 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
            seen_digest: str | None = None, judgement: bool = False) -> DecisionResult:
     """Approve or deny a cancellation/refund request against the policy, exactly once."""
     me = actor.actor()
-    if not access.can_work_ticket(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
+    if not access.can_decide_claim(me, requester_id=ticket.requester_id, queue_id=ticket.queue_id):
         raise Forbidden("취소/환불 결정은 담당 큐의 상담원만 할 수 있습니다.",
                         "Only agents of the ticket's queue can decide cancellations and refunds.")
     if action not in ("approve", "deny"):
@@ -336,7 +336,7 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
             hold(actor, ticket, now)
         return DecisionResult(req, decision, None)
     if four_eyes:
-        if actor.role not in ("lead", "admin") or actor.id == req.first_approver_id:
+        if not access.can_second_approve(me, first_approver_id=req.first_approver_id):
             raise Forbidden("두 번째 승인은 첫 승인자가 아닌 팀장이 해야 합니다.",
                             "The second approval must be a lead other than the first approver.")
     _move(req, req.state, state=APPROVED, decided_by_id=actor.id, decided_at=now,
@@ -692,7 +692,7 @@ def notify_overdue_refunds(now: datetime, limit: int = 500) -> int:
     if not due:
         return 0
     leads = list(db.session.scalars(
-        select(User).where(User.role == "lead", User.active.is_(True)).order_by(User.id)))
+        select(User).where(User.role == Role.LEAD, User.active.is_(True)).order_by(User.id)))
     announced = 0
     for refund in due:
         claimed = db.session.execute(

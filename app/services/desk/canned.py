@@ -25,7 +25,6 @@ from app.services.tickets.core import BODY_MAX, add_message, update_ticket
 
 TITLE_MAX = 200
 TAG_MAX = 50
-MANAGERS_OF_SHARED = frozenset({"lead", "admin"})
 
 
 # ---------------------------------------------------------------- who may do what
@@ -36,14 +35,12 @@ def _require_staff(actor: User) -> None:
 
 
 def can_manage_shared(actor: User) -> bool:
-    return actor.role in MANAGERS_OF_SHARED
+    return access.can_manage_shared_canned(actor.actor())
 
 
 def can_manage(actor: User, answer: CannedAnswer) -> bool:
     """Leads and admins manage shared answers; personal ones only by their owner."""
-    if answer.owner_id is None:
-        return can_manage_shared(actor)
-    return answer.owner_id == actor.id
+    return access.can_manage_canned(actor.actor(), owner_id=answer.owner_id)
 
 
 def _visible(actor: User, answer: CannedAnswer | None) -> bool:

@@ -23,7 +23,7 @@ from app.domain.calendar import (
 )
 from app.domain.sla import Metric, SlaState, Timer, next_alert, state_at, timer
 from app.domain.ticket_flow import Status, clock_moves
-from app.domain.vocabulary import SEOUL
+from app.domain.vocabulary import SEOUL, Role
 from app.extensions import db
 from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket, User, WorkCalendar
 
@@ -242,9 +242,9 @@ def on_status_change(ticket: Ticket, before: str, after: str, now: datetime) -> 
 def queue_leads(queue_id: int) -> list[User]:
     """Leads who belong to the queue; every lead when none does."""
     queue = db.session.get(SupportQueue, queue_id)
-    leads = [u for u in queue.members if u.role == "lead" and u.active] if queue else []
+    leads = [u for u in queue.members if u.role == Role.LEAD and u.active] if queue else []
     if not leads:
-        leads = list(db.session.scalars(select(User).where(User.role == "lead", User.active.is_(True))))
+        leads = list(db.session.scalars(select(User).where(User.role == Role.LEAD, User.active.is_(True))))
     return leads
 
 

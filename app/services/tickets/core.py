@@ -21,7 +21,7 @@ from app.domain.ticket_flow import (
     is_reopen,
     status_after_message,
 )
-from app.domain.vocabulary import Priority
+from app.domain.vocabulary import STAFF_ROLES, Priority
 from app.extensions import db
 from app.models import Category, Message, Order, SupportQueue, Tag, Ticket, User, ticket_tags
 from app.services.attachments import IncomingFile, PreparedUpload, prepare_uploads, store_uploads
@@ -222,11 +222,8 @@ def categories_for(actor: User) -> list[Category]:
     """Active categories the actor can file under (sellers: seller center only)."""
     stmt = select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.id)
     rows = list(db.session.scalars(stmt))
-    if actor.role == "seller":
-        return [c for c in rows if c.for_sellers]
-    if actor.role == "customer":
-        return [c for c in rows if not c.for_sellers]
-    return rows
+    me = actor.actor()
+    return [c for c in rows if access.can_see_category(me, for_sellers=c.for_sellers)]
 
 
 # ---------------------------------------------------------------- writing
@@ -270,7 +267,7 @@ def check_new_ticket(actor: User, *, category_code: str, subject: str, body: str
     order = None
     if order_number and order_number.strip():
         order = db.session.scalar(select(Order).where(Order.number == order_number.strip()))
-        if order is None or order.customer_id != actor.id:
+        if order is None or not access.owns_order(actor.actor(), customer_id=order.customer_id):
             order = None
             errors.add("order_number", "not_found", "선택한 주문을 찾을 수 없습니다.",
                        "The selected order was not found among your orders.")
@@ -506,7 +503,7 @@ def update_ticket(actor: User, ticket: Ticket, *, status: str | None = None,
 def assignable_agents(ticket: Ticket) -> list[User]:
     """Active staff who may take this ticket: its queue's agents and admins, and every lead."""
     rows = db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(["agent", "lead", "admin"]))
+        select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES))
         .order_by(User.role, User.name)
     )
     return [u for u in rows if access.can_be_assignee(role=u.role, queue_ids=u.queue_ids,

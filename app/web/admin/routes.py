@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.domain.errors import DomainError
-from app.domain.vocabulary import MANAGED_ROLES
+from app.domain.vocabulary import MANAGED_ROLES, Role
 from app.extensions import db
 from app.models import Category, SupportQueue
 from app.services import unit_of_work
@@ -44,7 +44,7 @@ def _render(staff_form=None, status=200):
     staff = staff_service.list_staff(current_user)
     categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
     queues = _queues()
-    form = staff_form or StaffForm(role="agent")
+    form = staff_form or StaffForm(role=Role.AGENT)
     _staff_choices(form, queues)
     category_forms = {}
     for c in categories:

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.domain import access
 from app.domain.errors import DomainError
 from app.services import unit_of_work
 from app.services.claims.orders import orders_of
@@ -70,7 +71,7 @@ def help_center():
 def new_inquiry():
     form = InquiryForm()
     categories = categories_for(current_user)
-    orders = orders_of(current_user) if current_user.role == "customer" else []
+    orders = orders_of(current_user) if access.has_orders(current_user.actor()) else []
     lang = locale_code()
     form.category.choices = [(c.code, c.display_name(lang)) for c in categories]
     form.order_number.choices = [("", _("주문을 선택하세요"))] + [

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.domain import access
 from app.domain.claim_flow import claim_kind_for, claim_subject, discovered_at
 from app.domain.errors import DomainError, NotFound
 from app.extensions import db
@@ -23,14 +24,14 @@ from app.web.labels import label
 from app.web.locale import locale_code
 from app.web.orders.blueprint import bp
 from app.web.orders.forms import ClaimForm
-from app.web.permissions import role_required
+from app.web.permissions import access_required, role_required
 
 PER_PAGE = 20
 ANSWER_VALUES = {"yes": True, "no": False, "unknown": None}
 
 
 @bp.route("/orders")
-@role_required("customer")
+@access_required(access.has_orders)
 def index():
     try:
         page = max(1, int(request.args.get("page", 1)))
@@ -42,7 +43,7 @@ def index():
 
 
 @bp.route("/orders/<number>")
-@role_required("customer", "agent", "lead", "admin")
+@role_required(*access.ORDER_READERS)
 def show(number: str):
     order = load_order_for(current_user, number)
     tickets = db.session.scalars(
@@ -106,11 +107,11 @@ def _summary(lines: list[dict], chosen: dict[str, int], reason: str) -> str:
 
 
 @bp.route("/orders/<number>/claim", methods=["GET", "POST"])
-@role_required("customer")
+@access_required(access.has_orders)
 def claim(number: str):
     """취소 신청 / 반품·환불 신청: pick units and a reason, preview the policy's answer, submit."""
     order = load_order_for(current_user, number)
-    if order.customer_id != current_user.id:
+    if not access.owns_order(current_user.actor(), customer_id=order.customer_id):
         raise NotFound("order")
     kind = request.args.get("kind")
     if kind not in ("cancel", "refund"):

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from app.domain import access
 from app.domain.errors import DomainError
 from app.domain.ticket_flow import AGENT_SETTABLE, Status
-from app.domain.vocabulary import SEOUL, Priority
+from app.domain.vocabulary import SEOUL, STAFF_ROLES, Priority
 from app.extensions import db
 from app.models import CannedAnswer, Category, User
 from app.services import unit_of_work
@@ -30,7 +31,7 @@ from app.services.tickets.core import SLA_STATES, UNSET, TicketFilters, list_tic
 from app.web.clock import utcnow
 from app.web.desk.queues.blueprint import bp
 from app.web.locale import locale_code
-from app.web.permissions import role_required, staff_required
+from app.web.permissions import access_required, staff_required
 from app.web.redirects import safe_next
 
 PER_PAGE = 50
@@ -155,7 +156,7 @@ def take_next_ticket():
 def bulk_choices() -> dict:
     """What the desk's bulk form offers: staff to assign, settable statuses, priorities, canned answers."""
     staff = db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(["agent", "lead", "admin"]))
+        select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES))
         .order_by(User.name, User.id)).all()
     answers = db.session.scalars(
         select(CannedAnswer).where(CannedAnswer.active.is_(True),
@@ -214,7 +215,7 @@ def bulk():
 
 
 @bp.route("/refunds/overdue")
-@role_required("lead", "admin")
+@access_required(access.can_see_overdue_refunds)
 def overdue():
     """환불 지연: approved refunds not paid out by the end of their due day (KST), oldest first."""
     now = utcnow()

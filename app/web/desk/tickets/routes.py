@@ -45,7 +45,7 @@ from app.web.formats import krw
 from app.web.forms import chosen_file_names
 from app.web.labels import label
 from app.web.locale import locale_code
-from app.web.permissions import staff_required
+from app.web.permissions import role_required, staff_required
 
 INSPECTION_CONDITIONS = tuple(c.value for c in InspectionCondition)
 
@@ -251,7 +251,7 @@ def update(number: str):
 
 
 @bp.post("/tickets/<number>/decision")
-@staff_required
+@role_required(*access.CLAIM_DECIDERS)
 def decision(number: str):
     """Approve or deny the ticket's cancellation/refund request against the policy, now."""
     ticket = load_ticket_for(current_user, number)
