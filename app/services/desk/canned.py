@@ -472,3 +472,8 @@ def ensure_default_canned_answers(now: datetime | None = None) -> int:
         added += 1
     db.session.flush()
     return added
+
+
+def active_answers(actor: User) -> list[CannedAnswer]:
+    """Every active answer the actor may send (shared or own), by title: the desk's bulk form's choices."""
+    return _active_for(actor)
