@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from app.domain import access
 from app.domain.errors import Conflict, Forbidden, NotFound, invalid
 from app.domain.ticket_flow import UNRESOLVED
-from app.domain.vocabulary import MANAGED_ROLES, Role
+from app.domain.vocabulary import MANAGED_ROLES, STAFF_ROLES, Role
 from app.extensions import db
 from app.models import SupportQueue, Ticket, User
 from app.services.accounts import password_reset
@@ -223,3 +223,10 @@ def send_password_reset(actor: User, user_id: int, now: datetime) -> User:
     user = load_staff(actor, user_id)
     password_reset.send_reset_link(actor, user, now)
     return user
+
+
+def active_staff() -> list[User]:
+    """Every active agent, lead and admin, by name: whom the desk's bulk form offers to assign."""
+    return list(db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_([r.value for r in STAFF_ROLES]))
+        .order_by(User.name, User.id)))

@@ -129,3 +129,8 @@ def split(actor: User, ticket: Ticket, message_id: int, now: datetime) -> Ticket
                 files=[], now=now)
     add_message(actor, new, body=f"{ticket.number} 문의에서 분리된 문의입니다.", internal=True, files=[], now=now)
     return new
+
+
+def merged_into(ticket: Ticket) -> Ticket | None:
+    """The inquiry a merged (closed) duplicate points at, or None for a ticket never merged."""
+    return db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None

@@ -525,3 +525,9 @@ def close_solved_tickets(now: datetime, *, days: int, limit: int = 1000) -> int:
         ticket.updated_at = now
         sla.on_status_change(ticket, Status.SOLVED, Status.CLOSED, now)
     return len(tickets)
+
+
+def tickets_about_order(actor: User, order: Order) -> list[Ticket]:
+    """The inquiries about ``order`` that ``actor`` may see, newest first (the order page's list)."""
+    return list(db.session.scalars(
+        scoped_tickets(actor).where(Ticket.order_id == order.id).order_by(Ticket.id.desc())))

@@ -4,14 +4,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.domain.errors import DomainError
 from app.domain.vocabulary import MANAGED_ROLES, Role
-from app.extensions import db
-from app.models import Category, SupportQueue
-from app.services import unit_of_work
+from app.services import catalogue, unit_of_work
 from app.services.accounts import staff as staff_service
 from app.services.accounts.admin import update_category
 from app.services.audit import account_events_for
@@ -22,10 +19,7 @@ from app.web.clock import utcnow
 from app.web.labels import label
 from app.web.locale import locale_code
 from app.web.permissions import admin_required
-
-
-def _queues():
-    return list(db.session.scalars(select(SupportQueue).order_by(SupportQueue.id)))
+from app.web.use_case import run_use_case
 
 
 def _staff_choices(form, queues) -> None:
@@ -42,8 +36,8 @@ def _field_error(form, exc: DomainError, default: str) -> None:
 
 def _render(staff_form=None, status=200):
     staff = staff_service.list_staff(current_user)
-    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
-    queues = _queues()
+    categories = catalogue.list_categories()
+    queues = catalogue.list_queues()
     form = staff_form or StaffForm(role=Role.AGENT)
     _staff_choices(form, queues)
     category_forms = {}
@@ -67,7 +61,7 @@ def index():
 @admin_required
 def create_staff():
     form = StaffForm()
-    _staff_choices(form, _queues())
+    _staff_choices(form, catalogue.list_queues())
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
@@ -85,7 +79,7 @@ def create_staff():
 
 def _render_staff(user, edit_form=None, status=200):
     """One staff member: the edit form, activation, a reset link, and the account's trail."""
-    queues = _queues()
+    queues = catalogue.list_queues()
     form = edit_form or StaffEditForm(name=user.name, role=user.role, queues=[q.slug for q in user.queues])
     _staff_choices(form, queues)
     return render_template(
@@ -103,7 +97,7 @@ def staff_member(user_id: int):
     if request.method == "GET":
         return _render_staff(user)
     form = StaffEditForm()
-    _staff_choices(form, _queues())
+    _staff_choices(form, catalogue.list_queues())
     if not form.validate_on_submit():
         return _render_staff(user, form, 400)
     try:
@@ -132,15 +126,9 @@ def _staff_action(user_id: int, action, message):
     user = staff_service.load_staff(current_user, user_id)
     if not StaffActionForm().validate_on_submit():
         return _render_staff(user, status=400)
-    try:
+    with run_use_case(reraise=(403, 404)) as outcome:
         result = action(current_user, user.id, utcnow())
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message(locale_code()))
-    else:
+    if outcome.ok:
         flash(message(result))
     return redirect(url_for("admin.staff_member", user_id=user_id))
 
@@ -172,16 +160,10 @@ def reset_staff_password(user_id: int):
 @admin_required
 def queue_assignment(slug: str):
     """How the queue assigns new tickets: manual, round-robin or least-loaded."""
-    try:
+    with run_use_case() as outcome:
         queue = set_mode(slug, request.form.get("mode", ""))
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message(locale_code()))
-        return redirect(url_for("admin.index"))
-    flash(_("%(queue)s 큐의 배정 방식을 저장했습니다.", queue=queue.display_name(locale_code())))
+    if outcome.ok:
+        flash(_("%(queue)s 큐의 배정 방식을 저장했습니다.", queue=queue.display_name(locale_code())))
     return redirect(url_for("admin.index"))
 
 
@@ -190,15 +172,12 @@ def queue_assignment(slug: str):
 def edit_category(code: str):
     form = CategoryForm(prefix=code)
     if form.validate_on_submit():
-        try:
+        with run_use_case(reraise=()) as outcome:
             update_category(current_user, code, name_ko=form.name_ko.data, name_en=form.name_en.data,
                             queue_slug=form.queue.data, requires_order=form.requires_order.data,
                             active=form.active.data)
-            unit_of_work.commit()
+        if outcome.ok:
             flash(_("문의 유형을 저장했습니다."))
-        except DomainError as exc:
-            unit_of_work.rollback()
-            flash(exc.message(locale_code()))
     return redirect(url_for("admin.index"))
 
 

@@ -13,9 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from app.domain.errors import DomainError
-from app.extensions import db
-from app.models import Category, SupportQueue
-from app.services import unit_of_work
+from app.services import catalogue, unit_of_work
 from app.services.sla import admin as sla_admin
 from app.services.sla.admin import CalendarInput, PolicyInput, ValidationFailed
 from app.services.sla.clock import schedule_sla_refresh
@@ -85,8 +83,8 @@ def sla():
 def _policy_choices(form: PolicyForm, *, new: bool) -> None:
     locale, labels = _labels()
     anything = SelectChoice("", _("전체"))
-    queues = list(db.session.scalars(db.select(SupportQueue).order_by(SupportQueue.id)))
-    categories = list(db.session.scalars(db.select(Category).order_by(Category.position, Category.id)))
+    queues = catalogue.list_queues()
+    categories = catalogue.list_categories()
     form.membership.choices = [anything] + [SelectChoice(k, v) for k, v in labels["membership"].items()]
     form.priority.choices = [anything] + [SelectChoice(k, v) for k, v in labels["priority"].items()]
     form.category.choices = [anything] + [SelectChoice(c.code, c.display_name(locale)) for c in categories]

@@ -11,13 +11,11 @@ from flask_login import current_user
 from app.domain import access
 from app.domain.claim_flow import claim_kind_for, claim_subject, discovered_at
 from app.domain.errors import DomainError, NotFound
-from app.extensions import db
-from app.models import Ticket
 from app.services import unit_of_work
 from app.services.claims.intake import create_ticket
 from app.services.claims.orders import list_orders, load_order_for
 from app.services.claims.refunds import ClaimIneligible, parse_claim, preview, refunded_units
-from app.services.tickets.core import find_submitted, scoped_tickets
+from app.services.tickets.core import find_submitted, tickets_about_order
 from app.web.claim_pages import ATTESTATIONS, REASON_CODES, claimable_lines, decision_view
 from app.web.clock import utcnow
 from app.web.labels import label
@@ -46,9 +44,7 @@ def index():
 @role_required(*access.ORDER_READERS)
 def show(number: str):
     order = load_order_for(current_user, number)
-    tickets = db.session.scalars(
-        scoped_tickets(current_user).where(Ticket.order_id == order.id).order_by(Ticket.id.desc())
-    ).all()
+    tickets = tickets_about_order(current_user, order)
     return render_template("orders/show.html", order=order, tickets=tickets,
                            claim_kind=claim_kind_for(order.status), units=refunded_units(order))
 

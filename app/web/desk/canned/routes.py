@@ -5,15 +5,12 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from app.domain.errors import DomainError, NotFound
 from app.domain.placeholders import VOCABULARY
 from app.domain.ticket_flow import AGENT_SETTABLE
 from app.domain.vocabulary import Priority
-from app.extensions import db
-from app.models import Category, SupportQueue
-from app.services import unit_of_work
+from app.services import catalogue, unit_of_work
 from app.services.desk import canned
 from app.services.tickets.core import load_ticket_for
 from app.web.clock import utcnow
@@ -30,10 +27,8 @@ PICKER_LIMIT = 30
 
 def _choices(form: CannedAnswerForm) -> CannedAnswerForm:
     lang = locale_code()
-    form.categories.choices = [(c.code, c.display_name(lang))
-                               for c in db.session.scalars(select(Category).order_by(Category.position))]
-    form.queues.choices = [(q.slug, q.display_name(lang))
-                           for q in db.session.scalars(select(SupportQueue).order_by(SupportQueue.id))]
+    form.categories.choices = [(c.code, c.display_name(lang)) for c in catalogue.list_categories()]
+    form.queues.choices = [(q.slug, q.display_name(lang)) for q in catalogue.list_queues()]
     form.status.choices = [("", _("바꾸지 않음"))] + [(s.value, label("status", s.value)) for s in AGENT_SETTABLE]
     form.priority.choices = [("", _("바꾸지 않음"))] + [(p.value, label("priority", p.value)) for p in Priority]
     return form
@@ -66,8 +61,8 @@ def index():
     ids = [a.id for a in answers]
     lang = locale_code()
     # "쓰이는 곳" shows names, never the stored codes (refund, cancellation, orders …).
-    category_names = {c.code: c.display_name(lang) for c in db.session.scalars(select(Category))}
-    queue_names = {q.slug: q.display_name(lang) for q in db.session.scalars(select(SupportQueue))}
+    category_names = {c.code: c.display_name(lang) for c in catalogue.list_categories()}
+    queue_names = {q.slug: q.display_name(lang) for q in catalogue.list_queues()}
     return render_template("canned/index.html", answers=answers, totals=canned.usage_totals(ids),
                            category_names=category_names, queue_names=queue_names,
                            mine=canned.my_usage(current_user, ids), form=FlaskForm(),

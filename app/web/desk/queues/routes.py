@@ -4,18 +4,17 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from app.domain import access
 from app.domain.errors import DomainError
 from app.domain.ticket_flow import AGENT_SETTABLE, Status
-from app.domain.vocabulary import SEOUL, STAFF_ROLES, Priority
-from app.extensions import db
-from app.models import CannedAnswer, Category, User
-from app.services import unit_of_work
+from app.domain.vocabulary import SEOUL, Priority
+from app.services import catalogue, unit_of_work
+from app.services.accounts.staff import active_staff
 from app.services.claims.refunds import overdue_refunds
 from app.services.desk.assignment import set_available, take_next
 from app.services.desk.bulk import MAX_TICKETS, bulk_update
+from app.services.desk.canned import active_answers
 from app.services.desk.workspace import (
     VIEW_KEYS,
     all_tag_names,
@@ -33,6 +32,7 @@ from app.web.desk.queues.blueprint import bp
 from app.web.locale import locale_code
 from app.web.permissions import access_required, staff_required
 from app.web.redirects import safe_next
+from app.web.use_case import run_use_case
 
 PER_PAGE = 50
 
@@ -89,7 +89,7 @@ def index():
     filters.queue = request.args.get("queue") or None
     tickets, total = list_tickets(current_user, filters, page=page, per_page=PER_PAGE,
                                   order="sla_due" if view == "breaching" and saved is None else "updated")
-    categories = db.session.scalars(select(Category).order_by(Category.position, Category.id)).all()
+    categories = catalogue.list_categories()
     return render_template("queues/index.html", tickets=tickets, total=total, page=page,
                            per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters,
                            values=values, saved=saved, saved_views=views_for(current_user),
@@ -103,15 +103,10 @@ def index():
 def create_view():
     """Save the current /desk filters under a name, personal or shared with the team."""
     raw = {k: request.form.get(k, "") for k in VIEW_KEYS}
-    try:
+    with run_use_case() as outcome:
         saved = save_view(current_user, name=request.form.get("name", ""), filters=raw,
                           shared=request.form.get("shared") == "1", now=utcnow())
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message(locale_code()))
+    if not outcome.ok:
         return redirect(url_for("queues.index", **{k: v for k, v in raw.items() if v}))
     flash(_("보기를 저장했습니다."))
     return redirect(url_for("queues.index", saved=saved.id))
@@ -155,15 +150,9 @@ def take_next_ticket():
 @bp.app_template_global()
 def bulk_choices() -> dict:
     """What the desk's bulk form offers: staff to assign, settable statuses, priorities, canned answers."""
-    staff = db.session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES))
-        .order_by(User.name, User.id)).all()
-    answers = db.session.scalars(
-        select(CannedAnswer).where(CannedAnswer.active.is_(True),
-                                   or_(CannedAnswer.owner_id.is_(None), CannedAnswer.owner_id == current_user.id))
-        .order_by(CannedAnswer.title, CannedAnswer.id)).all()
-    return {"staff": staff, "statuses": [s.value for s in AGENT_SETTABLE],
-            "priorities": [p.value for p in Priority], "answers": answers, "max": MAX_TICKETS}
+    return {"staff": active_staff(), "statuses": [s.value for s in AGENT_SETTABLE],
+            "priorities": [p.value for p in Priority], "answers": active_answers(current_user),
+            "max": MAX_TICKETS}
 
 
 @bp.post("/bulk")

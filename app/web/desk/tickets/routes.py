@@ -4,16 +4,14 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.domain import access
 from app.domain.errors import DomainError, NotFound
 from app.domain.policy.evaluate import InspectionCondition
 from app.domain.ticket_flow import AGENT_SETTABLE
 from app.domain.vocabulary import Priority
-from app.extensions import db
-from app.models import SupportQueue, Ticket
-from app.services import unit_of_work
+from app.models import Ticket
+from app.services import catalogue, unit_of_work
 from app.services.audit import events_for
 from app.services.claims.refunds import (
     AWAITING_SECOND,
@@ -28,6 +26,7 @@ from app.services.claims.refunds import record_return as record_return_arrival
 from app.services.desk import canned as canned_answers
 from app.services.desk import presence
 from app.services.desk.merge import merge as merge_tickets
+from app.services.desk.merge import merged_into
 from app.services.desk.merge import split as split_message
 from app.services.desk.workspace import change_tags
 from app.services.tickets.core import (
@@ -46,6 +45,7 @@ from app.web.forms import chosen_file_names
 from app.web.labels import label
 from app.web.locale import locale_code
 from app.web.permissions import role_required, staff_required
+from app.web.use_case import run_use_case
 
 INSPECTION_CONDITIONS = tuple(c.value for c in InspectionCondition)
 
@@ -59,8 +59,7 @@ def _update_form(ticket) -> TicketUpdateForm:
     form.priority.choices = [(p.value, p.value) for p in Priority]
     form.assignee_id.choices = [("", "—")] + [(str(u.id), u.name) for u in assignable_agents(ticket)]
     lang = locale_code()
-    form.queue.choices = [(q.slug, q.display_name(lang))
-                          for q in db.session.scalars(select(SupportQueue).order_by(SupportQueue.id))]
+    form.queue.choices = [(q.slug, q.display_name(lang)) for q in catalogue.list_queues()]
     return form
 
 
@@ -294,17 +293,11 @@ def record_return(number: str):
     form = ReturnForm()
     if not form.validate_on_submit() or ticket.refund_request is None:
         abort(400)
-    try:
+    with run_use_case() as outcome:
         data = return_input(form.received_at.data, form.condition.data, form.note.data, utcnow())
         record_return_arrival(current_user, ticket, data, utcnow())
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message(locale_code()))
-        return redirect(url_for("tickets.show", number=number) + "#claim")
-    flash(_("반품 도착과 검수 결과를 기록했습니다."))
+    if outcome.ok:
+        flash(_("반품 도착과 검수 결과를 기록했습니다."))
     return redirect(url_for("tickets.show", number=number) + "#claim")
 
 
@@ -313,15 +306,9 @@ def record_return(number: str):
 def assign_me(number: str):
     ticket = load_ticket_for(current_user, number)
     if ConfirmForm().validate_on_submit():
-        try:
+        with run_use_case(reraise=(403, 404)) as outcome:  # e.g. an admin who does not work the ticket's queue
             update_ticket(current_user, ticket, assignee_id=current_user.id, now=utcnow())
-            unit_of_work.commit()
-        except DomainError as exc:   # e.g. an admin who does not work the ticket's queue
-            unit_of_work.rollback()
-            if exc.status in (403, 404):
-                raise
-            flash(exc.message(locale_code()))
-        else:
+        if outcome.ok:
             flash(_("나에게 배정했습니다."))
     return redirect(url_for("tickets.show", number=number))
 
@@ -331,24 +318,18 @@ def assign_me(number: str):
 def tags(number: str):
     """Add tags (comma-separated, created on first use) or remove one; audited."""
     ticket = load_ticket_for(current_user, number)
-    try:
+    with run_use_case(reraise=(403, 404)) as outcome:
         change_tags(current_user, ticket, add=request.form.get("add"), remove=request.form.get("remove"),
                     now=utcnow())
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status in (403, 404):
-            raise
-        flash(exc.message(locale_code()))
-        return redirect(url_for("tickets.show", number=number))
-    flash(_("태그를 변경했습니다."))
+    if outcome.ok:
+        flash(_("태그를 변경했습니다."))
     return redirect(url_for("tickets.show", number=number))
 
 
 @bp.app_template_global()
 def merged_target(ticket) -> Ticket | None:
     """The inquiry a merged (closed) duplicate points at, for its page's notice."""
-    return db.session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    return merged_into(ticket)
 
 
 @bp.post("/tickets/<number>/merge")
@@ -357,13 +338,10 @@ def merge(number: str):
     """Merge this (duplicate) inquiry into another of the same customer, given by its number."""
     source = load_ticket_for(current_user, number)
     target_number = (request.form.get("target") or "").strip()
-    try:
+    with run_use_case(reraise=()) as outcome:  # an unknown target number is said, not a 404
         target = load_ticket_for(current_user, target_number)
         merge_tickets(current_user, source, target, utcnow())
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        flash(exc.message(locale_code()))
+    if not outcome.ok:
         return redirect(url_for("tickets.show", number=number))
     flash(_("%(source)s 문의를 %(target)s 문의로 병합했습니다.", source=number, target=target_number))
     return redirect(url_for("tickets.show", number=target_number))
@@ -374,15 +352,10 @@ def merge(number: str):
 def split(number: str, message_id: int):
     """Make a later customer message a new inquiry of its own."""
     ticket = load_ticket_for(current_user, number)
-    try:
+    with run_use_case() as outcome:
         new = split_message(current_user, ticket, message_id, utcnow())
         new_number = new.number
-        unit_of_work.commit()
-    except DomainError as exc:
-        unit_of_work.rollback()
-        if exc.status == 404:
-            raise
-        flash(exc.message(locale_code()))
+    if not outcome.ok:
         return redirect(url_for("tickets.show", number=number))
     flash(_("메시지를 새 문의 %(number)s(으)로 분리했습니다.", number=new_number))
     return redirect(url_for("tickets.show", number=new_number))
