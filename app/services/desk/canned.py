@@ -358,3 +358,8 @@ def my_usage(actor: User, answer_ids: list[int]) -> dict[int, int]:
         .where(CannedAnswerUse.answer_id.in_(answer_ids), CannedAnswerUse.agent_id == actor.id)
         .group_by(CannedAnswerUse.answer_id)).all()
     return {answer_id: int(n) for answer_id, n in rows}
+
+
+def active_answers(actor: User) -> list[CannedAnswer]:
+    """Every active answer the actor may send (shared or own), by title: the desk's bulk form's choices."""
+    return _active_for(actor)
