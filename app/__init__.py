@@ -121,7 +121,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
     register_cli(app)
 
-    from app.jobs import email, notify, sla  # noqa: F401  (registers the outbox handlers)
+    from app.jobs import email, notify, search, sla  # noqa: F401  (registers the outbox handlers)
 
     if app.config.get("EMBEDDED_TICKER") and not app.config.get("REDIS_URL"):
         from app.jobs.embedded import start_ticker
