@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.domain import access, search_text
 from app.domain.ticket_flow import Status
 from app.domain.vocabulary import SEOUL, Priority, TicketType
 from app.extensions import db
-from app.models import Category, SupportQueue, Tag, Ticket, User, ticket_tags
+from app.models import Category, Order, SupportQueue, Tag, Ticket, User, ticket_tags
 from app.services.search import documents
 from app.services.tickets.core import scoped_tickets
 
@@ -47,6 +47,7 @@ class SearchRequest:
     tag: str | None = None
     date_from: date | None = None   # 접수일, Seoul days, inclusive
     date_to: date | None = None
+    order_number: str | None = None
     sort: str = "relevance"
 
 
@@ -111,6 +112,7 @@ def _resolve_filters(actor: User, req: SearchRequest):
         queue_id=queue_id, assignee=assignee,
         priority=req.priority if req.priority in {p.value for p in Priority} else (None if not req.priority else "-"),
         tag=(req.tag or "").strip() or None,
+        order=(req.order_number or "").strip().lower() or None,
         created_from=_seoul_start(req.date_from) if req.date_from else None,
         created_to=_seoul_start(req.date_to + timedelta(days=1)) - timedelta(seconds=1) if req.date_to else None,
     )
@@ -138,6 +140,8 @@ def _recheck(actor: User, ids: list[int], flt) -> set[int]:
     if flt.tag:
         stmt = stmt.where(Ticket.id.in_(select(ticket_tags.c.ticket_id).join(Tag, Tag.id == ticket_tags.c.tag_id)
                                         .where(Tag.name == flt.tag)))
+    if flt.order:
+        stmt = stmt.where(Ticket.order_id.in_(select(Order.id).where(func.lower(Order.number) == flt.order)))
     if flt.created_from:
         stmt = stmt.where(Ticket.created_at >= flt.created_from)
     if flt.created_to:
@@ -184,6 +188,27 @@ def search_tickets(actor: User, req: SearchRequest, *, page: int = 1, per_page: 
     return SearchPage(hits, total, page, per_page, parsed)
 
 
+@dataclass
+class SearchChoices:
+    """What the filter selects of the search page offer this actor (no counts: nothing to leak)."""
+
+    categories: list[Category]
+    queues: list[SupportQueue]
+    tags: list[str]
+
+
+def choices_for(actor: User) -> SearchChoices:
+    """Categories, the queues the actor may see, and tag names, for the desk search page."""
+    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    queues = list(db.session.scalars(select(SupportQueue).order_by(SupportQueue.id)))
+    scope = access.ticket_scope(actor.actor())
+    if scope.kind != access.ScopeKind.ALL:
+        queues = [q for q in queues if q.id in scope.queue_ids]
+    tags = list(db.session.scalars(select(Tag.name).order_by(Tag.name).limit(200))) \
+        if access.can_see_internal(actor.actor()) else []
+    return SearchChoices(categories, queues, tags)
+
+
 def _snippet_for(ticket: Ticket, parsed: search_text.ParsedQuery, *, staff: bool):
     """The first text the reader may see that contains a searched word, marked (escaped later)."""
     words = parsed.words()
@@ -198,10 +223,15 @@ def _snippet_for(ticket: Ticket, parsed: search_text.ParsedQuery, *, staff: bool
         if ticket.requester is not None:
             candidates.append(("customer", f"{ticket.requester.name} {ticket.requester.email}"))
     if words:
+        # The text with the most marked characters; the subject (shown anyway) only if nothing else.
+        best, best_score = None, 0.0
         for source, text in candidates:
             segments = search_text.snippet(text, words)
-            if search_text.has_hit(segments):
-                return segments, source
+            score = sum(len(seg.text) for seg in segments if seg.hit) - (0.5 if source == "subject" else 0)
+            if score > best_score:
+                best, best_score = (segments, source), score
+        if best is not None:
+            return best
     first = public[0].body if public else ""
     return search_text.snippet(first, []), "none"
 

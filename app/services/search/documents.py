@@ -97,4 +97,4 @@ def all_ticket_ids() -> list[int]:
 
 def ticket_versions() -> dict[int, datetime]:
     """Each ticket's last activity time, for the drift check."""
-    return dict(db.session.execute(select(Ticket.id, Ticket.updated_at)).tuples().all())
+    return {row[0]: row[1] for row in db.session.execute(select(Ticket.id, Ticket.updated_at))}

@@ -54,7 +54,8 @@ def _collect(session: Session, _flush_context) -> None:
 
 def _record(session: Session) -> None:
     """before_commit: one ``search.index`` outbox event for everything this transaction changed."""
-    if not _is_app_session(session):
+    if not _is_app_session(session) or session.in_nested_transaction():
+        # A savepoint's commit is not the commit: the outer transaction records the event.
         return
     if not session.info.get(_DIRTY) and not session.info.get(_USERS):
         # Flush first: objects added since the last flush may be tickets too.
@@ -87,7 +88,9 @@ def _is_app_session(session: Session) -> bool:
     return has_app_context() and session is db.session()
 
 
-def _forget(session: Session, _previous_transaction=None) -> None:
+def _forget(session: Session, previous_transaction=None) -> None:
+    if previous_transaction is not None and previous_transaction.nested:
+        return  # a savepoint rolled back; extra ids only cost an idempotent re-index
     session.info.pop(_DIRTY, None)
     session.info.pop(_USERS, None)
 

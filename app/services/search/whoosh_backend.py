@@ -166,6 +166,7 @@ class IndexFilters:
     assignee: str | None = None     # a user id or "none"
     priority: str | None = None
     tag: str | None = None
+    order: str | None = None        # an order number, lower case
     created_from: datetime | None = None
     created_to: datetime | None = None
 
@@ -185,6 +186,8 @@ def filter_query(scope: TicketScope, filters: IndexFilters) -> wq.Query | None:
             clauses.append(wq.Term(name, value))
     if filters.queue_id is not None:
         clauses.append(wq.Term("queue", str(filters.queue_id)))
+    if filters.order:
+        clauses.append(wq.Term("orders", filters.order))
     if filters.created_from or filters.created_to:
         clauses.append(wq.NumericRange("created", _stamp(filters.created_from) if filters.created_from else None,
                                        _stamp(filters.created_to) if filters.created_to else None))
