@@ -33,7 +33,7 @@ _HANGUL_RUN = re.compile(rf"[{_HANGUL}]+")
 # or long digit strings (order numbers typed without hyphens).
 _CODE = re.compile(r"(?<![a-z0-9])[a-z0-9]+(?:-[a-z0-9]+)+(?![a-z0-9])|\b\d{6,}\b")
 _EMAIL = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}")
-_TICKET = re.compile(r"\bm-?(\d{8})-?(\d{4})\b")
+_TICKET = re.compile(r"\bm-?(\d{8})-?(\d{4,6})\b")
 _SPACE_ONLY = re.compile(r"[ \t]+")
 
 

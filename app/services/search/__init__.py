@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.domain import access, search_text
+from app.domain.errors import DomainError
 from app.domain.ticket_flow import Status
 from app.domain.vocabulary import SEOUL, Priority, TicketType
 from app.extensions import db
@@ -75,9 +76,17 @@ class SearchPage:
         return [h.ticket for h in self.hits]
 
 
+BACKENDS = ("whoosh",)
+
+
 def backend_name() -> str:
-    """The configured backend: ``whoosh`` (default) or ``postgres``."""
-    return (current_app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    """The configured backend. Only ``whoosh`` is built so far; ``postgres`` is planned (README)."""
+    name = (current_app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if name not in BACKENDS:
+        # Never fall back silently: on several machines each would search its own partial index.
+        raise DomainError("search_unavailable", "검색을 지금 사용할 수 없습니다.", "Search is not available now.",
+                          status=503)
+    return name
 
 
 def index_root() -> str:
@@ -152,10 +161,7 @@ def _recheck(actor: User, ids: list[int], flt) -> set[int]:
 def _backend_search(actor: User, parsed, flt, sort: str, limit: int) -> tuple[list[int], int]:
     scope = access.ticket_scope(actor.actor())
     staff = access.can_see_internal(actor.actor())
-    if backend_name() == "postgres":
-        from app.services.search import postgres_backend
-
-        return postgres_backend.search(parsed, staff=staff, scope=scope, filters=flt, sort=sort, limit=limit)
+    backend_name()
     from app.services.search import whoosh_backend
 
     return whoosh_backend.search(index_root(), parsed, staff=staff, scope=scope, filters=flt,
@@ -241,10 +247,7 @@ def _snippet_for(ticket: Ticket, parsed: search_text.ParsedQuery, *, staff: bool
 def index_tickets(ticket_ids) -> int:
     """Bring the index in line with the database for these tickets (idempotent); returns docs written."""
     docs, missing = documents.load_documents(ticket_ids)
-    if backend_name() == "postgres":
-        from app.services.search import postgres_backend
-
-        return postgres_backend.write(docs, missing)
+    backend_name()
     from app.services.search import whoosh_backend
 
     ix = whoosh_backend.open_live(index_root(), create=True)

@@ -40,14 +40,10 @@ def _version(value: datetime | None) -> int:
 def check() -> Drift:
     """Compare every ticket's last activity with what the index holds for it."""
     versions = {tid: _version(at) for tid, at in documents.ticket_versions().items()}
-    if search.backend_name() == "postgres":
-        from app.services.search import postgres_backend
+    search.backend_name()
+    from app.services.search import whoosh_backend
 
-        indexed = postgres_backend.indexed_versions()
-    else:
-        from app.services.search import whoosh_backend
-
-        indexed = whoosh_backend.indexed_versions(search.index_root())
+    indexed = whoosh_backend.indexed_versions(search.index_root())
     if indexed is None:
         return Drift(tickets=len(versions), missing=sorted(versions), no_index=True)
     return Drift(
@@ -67,10 +63,7 @@ def reindex(progress: Callable[[int], None] | None = None, *, now: datetime | No
     """
     started = now or datetime.now(UTC)
     ids = documents.all_ticket_ids()
-    if search.backend_name() == "postgres":
-        from app.services.search import postgres_backend
-
-        return postgres_backend.reindex(ids, progress)
+    search.backend_name()
     from whoosh import index
 
     from app.services.search import whoosh_backend
@@ -81,7 +74,7 @@ def reindex(progress: Callable[[int], None] | None = None, *, now: datetime | No
     try:
         for i in range(0, len(ids), BATCH):
             docs, _gone = documents.load_documents(ids[i:i + BATCH])
-            whoosh_backend.write(ix, docs, [])
+            whoosh_backend.write(ix, docs, [], fresh=True)
             db.session.rollback()  # let go of the rows read (memory) between batches
             if progress:
                 progress(len(ids[i:i + BATCH]))

@@ -257,8 +257,11 @@ def live_generation(root: str) -> str | None:
 
 
 def write(ix: index.Index, docs: Iterable[TicketDocument], deleted: Iterable[int], *,
-          attempts: int = 5, timeout: float = 2.0) -> int:
-    """Update and delete documents in one commit; a locked index is waited for, then IndexBusy."""
+          attempts: int = 5, timeout: float = 2.0, fresh: bool = False) -> int:
+    """Update and delete documents in one commit; a locked index is waited for, then IndexBusy.
+
+    ``fresh``: the documents are not in the index yet (a rebuild), so nothing is looked up.
+    """
     docs = list(docs)
     deleted = list(deleted)
     for attempt in range(attempts):
@@ -269,8 +272,9 @@ def write(ix: index.Index, docs: Iterable[TicketDocument], deleted: Iterable[int
             time.sleep(0.1 * (attempt + 1))
             continue
         try:
+            add = writer.add_document if fresh else writer.update_document
             for doc in docs:
-                writer.update_document(**_fields_of(doc))
+                add(**_fields_of(doc))
             for ticket_id in deleted:
                 writer.delete_by_term("id", str(ticket_id))
             writer.commit()
@@ -282,34 +286,36 @@ def write(ix: index.Index, docs: Iterable[TicketDocument], deleted: Iterable[int
 
 
 def _searcher(root: str):
-    """This thread's cached searcher of the live generation, refreshed when the index changed."""
-    cache = getattr(_local, "searchers", None)
-    if cache is None:
-        cache = _local.searchers = {}
+    """This thread's cached searcher of the live generation, refreshed when the index changed.
+
+    One per thread: a thread that searches another index (tests) closes the previous one.
+    """
     name = _current_name(root)
-    if name is None:
-        return None
-    cached = cache.get(root)
-    if cached is not None and cached[0] == name:
-        searcher = cached[1].refresh()
-        if searcher is not cached[1]:
-            cache[root] = (name, searcher)
+    cached = getattr(_local, "searcher", None)
+    if cached is not None and cached[0] == root and cached[1] == name:
+        searcher = cached[2].refresh()
+        if searcher is not cached[2]:
+            _local.searcher = (root, name, searcher)
         return searcher
     if cached is not None:
-        cached[1].close()
+        cached[2].close()
+        _local.searcher = None
+    if name is None:
+        return None
     path = _generation_path(root, name)
     if not index.exists_in(path):
         return None
     searcher = index.open_dir(path).searcher()
-    cache[root] = (name, searcher)
+    _local.searcher = (root, name, searcher)
     return searcher
 
 
 def forget_searchers() -> None:
     """Close this thread's cached searchers (tests, and after a rebuild in the same process)."""
-    for _name, searcher in getattr(_local, "searchers", {}).values():
-        searcher.close()
-    _local.searchers = {}
+    cached = getattr(_local, "searcher", None)
+    if cached is not None:
+        cached[2].close()
+    _local.searcher = None
 
 
 SORTS = {"newest": ("created", True), "sla_due": ("sla_due", False), "updated": ("updated", True)}
