@@ -20,10 +20,11 @@ import unicodedata
 from dataclasses import dataclass, field
 
 # Bump when tokens change: an index built with another version is rebuilt.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 12
 MIN_TAIL_DIGITS = 4
+MAX_TAIL_DIGITS = 8
 
 _HANGUL = "\uac00-\ud7a3\u3131-\u318e"
 # One run of Hangul, or of Latin letters and digits; everything else separates.
@@ -101,10 +102,16 @@ def codes(text: str | None) -> set[str]:
     return found
 
 
-def digit_tails(number: str | None, *, minimum: int = MIN_TAIL_DIGITS) -> set[str]:
-    """The digits of a ticket or order number and every ending of at least ``minimum`` digits."""
+def digit_tails(number: str | None, *, minimum: int = MIN_TAIL_DIGITS, maximum: int = MAX_TAIL_DIGITS) -> set[str]:
+    """The digits of a ticket or order number, and its endings of ``minimum``–``maximum`` digits.
+
+    M-20261126-0042 → 202611260042, 0042, 60042, 260042, 1260042, 11260042 (what people type:
+    the sequence, the day and sequence); longer endings are rarely typed and each one is a
+    term of its own in the index.
+    """
     digits = re.sub(r"\D", "", number or "")
-    return {digits[i:] for i in range(0, max(0, len(digits) - minimum + 1))}
+    tails = {digits[-n:] for n in range(minimum, min(maximum, len(digits)) + 1)}
+    return tails | ({digits} if digits else set())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ so totals never count a ticket the reader may not see.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -18,13 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from whoosh import fields, index
+from whoosh import columns, fields, index
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 
 from app.domain import search_text
 from app.domain.access import ScopeKind, TicketScope
+from app.domain.vocabulary import SEOUL
 from app.services.search.documents import TicketDocument
 
 log = logging.getLogger("munui.search")
@@ -64,18 +66,25 @@ def _keyword(boost: float = 1.0) -> fields.KEYWORD:
 
 
 def make_schema() -> fields.Schema:
-    """Text fields by audience, exact-code fields, and unstored filter/sort fields."""
+    """Text fields by audience, exact-code fields, and unstored filter/sort fields.
+
+    Every term unique to one document costs ~100 bytes and time in Whoosh, so sort keys are
+    columns (not indexed) and the date filter is by Seoul day (terms shared by a day's tickets).
+    """
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        version=fields.NUMERIC(stored=True, bits=64),
-        subject=_text(3.0), body=_text(), files=_text(), notes=_text(), customer=_text(2.0),
+        version=fields.STORED(),
+        # subject (twice: it weighs more), messages and public file names; notes, their files and the
+        # customer's name/email for staff. Two fields, not five: each field is a phrase match per query word.
+        text=_text(), staff=_text(),
         number=_keyword(6.0), orders=_keyword(5.0), codes=_keyword(2.0), codes_internal=_keyword(2.0),
         email=_keyword(5.0),
         status=fields.ID(), category=fields.ID(), type=fields.ID(), queue=fields.ID(),
         assignee=fields.ID(), priority=fields.ID(), requester=fields.ID(),
         tag=fields.KEYWORD(commas=True, lowercase=False),
-        created=fields.NUMERIC(bits=64, sortable=True), updated=fields.NUMERIC(bits=64, sortable=True),
-        sla_due=fields.NUMERIC(bits=64, sortable=True),
+        day=fields.NUMERIC(bits=32, shift_step=8),
+        created=fields.COLUMN(columns.NumericColumn("q")), updated=fields.COLUMN(columns.NumericColumn("q")),
+        sla_due=fields.COLUMN(columns.NumericColumn("q")),
     )
 
 
@@ -83,25 +92,30 @@ def _stamp(value: datetime | None, default: int = 0) -> int:
     return int(value.timestamp()) if value is not None else default
 
 
+def seoul_day(value: datetime | None) -> int:
+    """The Seoul calendar day of ``value`` as an ordinal (the date filter's unit)."""
+    return value.astimezone(SEOUL).date().toordinal() if value is not None else 0
+
+
 def _fields_of(doc: TicketDocument) -> dict:
     return {
         "id": str(doc.id), "version": int(doc.updated_at.timestamp() * 1000) if doc.updated_at else 0,
-        "subject": doc.subject, "body": doc.body, "files": doc.files, "notes": doc.notes,
-        "customer": doc.customer, "number": " ".join(sorted(doc.numbers)),
+        "text": "\n".join([doc.subject, doc.subject, doc.body, doc.files]),
+        "staff": "\n".join([doc.notes, doc.customer]), "number": " ".join(sorted(doc.numbers)),
         "orders": " ".join(sorted(doc.orders)), "codes": " ".join(sorted(doc.codes)),
         "codes_internal": " ".join(sorted(doc.codes_internal)), "email": doc.email or "-",
         "status": doc.status, "category": doc.category or "-", "type": doc.type,
         "queue": str(doc.queue_id), "assignee": str(doc.assignee_id) if doc.assignee_id else "none",
         "priority": doc.priority, "requester": str(doc.requester_id),
-        "tag": ",".join(doc.tags), "created": _stamp(doc.created_at), "updated": _stamp(doc.updated_at),
-        "sla_due": _stamp(doc.sla_due_at, SORT_FAR_FUTURE),
+        "tag": ",".join(doc.tags), "day": seoul_day(doc.created_at), "created": _stamp(doc.created_at),
+        "updated": _stamp(doc.updated_at), "sla_due": _stamp(doc.sla_due_at, SORT_FAR_FUTURE),
     }
 
 
 # ----------------------------------------------------------------- the query
 
-PUBLIC_TEXT = ("subject", "body", "files")
-STAFF_TEXT = ("notes", "customer")
+PUBLIC_TEXT = ("text",)
+STAFF_TEXT = ("staff",)
 
 
 def _text_query(fieldname: str, part: search_text.QueryPart) -> wq.Query:
@@ -132,15 +146,52 @@ def part_query(part: search_text.QueryPart, *, staff: bool) -> wq.Query:
     return wq.Or(alternatives)
 
 
-def text_query(parsed: search_text.ParsedQuery, *, staff: bool) -> wq.Query:
-    """All words must match in a short query; a sentence matches by most of its words, best first."""
+def text_query(parsed: search_text.ParsedQuery, *, staff: bool, searcher=None) -> wq.Query:
+    """All words must match in a short query; a sentence matches by its rarer words, best first.
+
+    In a sentence (4+ words) the words found in more than a fifth of all tickets (고객님, 주세요,
+    문의드립니다 …) only add to the score: matching on them would score most of the index.
+    """
     if parsed.empty:
         return wq.Every()
-    parts = [part_query(p, staff=staff) for p in parsed.parts]
+    parts = [(p, part_query(p, staff=staff)) for p in parsed.parts]
     if len(parts) <= 3:
-        return wq.And(parts)
-    # A whole sentence: every shared word adds to the score; at least half must be there.
-    return wq.Or(parts, minmatch=max(2, (len(parts) + 1) // 2))
+        return wq.And([q for _p, q in parts])
+    rare = [q for p, q in parts if not _common(p, searcher)]
+    common = [q for p, q in parts if _common(p, searcher)]
+    if not rare:
+        rare, common = [q for _p, q in parts], []
+    matching = wq.Or(rare, minmatch=max(1, (len(rare) + 1) // 2)) if len(rare) > 1 else rare[0]
+    return wq.AndMaybe(matching, wq.Or(common)) if common else matching
+
+
+COMMON_SHARE = 0.2
+MIN_DOCS_FOR_PRUNING = 500
+
+
+def _common(part: search_text.QueryPart, searcher) -> bool:
+    """True when every term of this word is in more than COMMON_SHARE of the tickets."""
+    if searcher is None or not part.terms or part.codes or part.numbers or part.emails:
+        return False
+    total = searcher.doc_count()
+    if total < MIN_DOCS_FOR_PRUNING:
+        return False
+    rarest = min(searcher.doc_frequency("text", t) for t in part.terms)
+    return rarest > total * COMMON_SHARE
+
+
+def _unscored(q: wq.Query) -> wq.Query:
+    """A filter clause inside the query: narrows the matches, adds nothing to the score.
+
+    (Not ``ConstantScoreQuery``: Whoosh 2.7 miscounts ``len(results)`` with it.)
+    """
+    def zero(node: wq.Query) -> wq.Query:
+        if node.is_leaf():
+            node = copy.copy(node)
+            node.boost = 0.0
+        return node
+
+    return q.accept(zero)
 
 
 def scope_query(scope: TicketScope) -> wq.Query | None:
@@ -189,8 +240,8 @@ def filter_query(scope: TicketScope, filters: IndexFilters) -> wq.Query | None:
     if filters.order:
         clauses.append(wq.Term("orders", filters.order))
     if filters.created_from or filters.created_to:
-        clauses.append(wq.NumericRange("created", _stamp(filters.created_from) if filters.created_from else None,
-                                       _stamp(filters.created_to) if filters.created_to else None))
+        clauses.append(wq.NumericRange("day", seoul_day(filters.created_from) if filters.created_from else None,
+                                       seoul_day(filters.created_to) if filters.created_to else None))
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else wq.And(clauses)
@@ -329,9 +380,13 @@ def search(root: str, parsed: search_text.ParsedQuery, *, staff: bool, scope: Ti
         return [], 0
     if scope_query(scope) is wq.NullQuery:
         return [], 0
-    q = text_query(parsed, staff=staff)
+    q = text_query(parsed, staff=staff, searcher=searcher)
     flt = filter_query(scope, filters)
-    kwargs = {"limit": limit, "filter": flt}
+    if flt is not None:
+        # Visibility and filters are part of the query itself: the matcher skips to the documents
+        # that pass them (a Whoosh ``filter=`` would build the set of every visible ticket per search).
+        q = flt if isinstance(q, wq.Every) else wq.And([q, _unscored(flt)])
+    kwargs = {"limit": limit}
     if sort in SORTS:
         name, reverse = SORTS[sort]
         kwargs.update(sortedby=name, reverse=reverse)
@@ -339,7 +394,8 @@ def search(root: str, parsed: search_text.ParsedQuery, *, staff: bool, scope: Ti
         kwargs.update(sortedby="created", reverse=True)
     results = searcher.search(q, **kwargs)
     ids = [int(hit["id"]) for hit in results]
-    return ids, len(results)
+    # Fewer hits than asked for: that is all of them; otherwise count the rest (a second pass).
+    return ids, len(ids) if len(ids) < limit else len(results)
 
 
 def indexed_versions(root: str) -> dict[int, int] | None:
