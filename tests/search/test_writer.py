@@ -154,3 +154,17 @@ def test_one_event_per_unit_of_work_however_many_tickets(lead, customer):
     (event,) = search_events()[-1:]
     assert len(event.payload["ticket_ids"]) == 2
     assert db.session.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.kind == KIND)) == 1
+
+
+def test_an_index_of_another_schema_version_is_never_written_to(app, lead, customer, monkeypatch):
+    from app.domain import search_text
+
+    make_ticket(customer, subject="옛 색인", body="이전 버전")
+    old = whoosh_backend.live_generation(index_root())
+    monkeypatch.setattr(search_text, "ANALYSIS_VERSION", search_text.ANALYSIS_VERSION + 1)
+    whoosh_backend.forget_searchers()
+    assert found(lead, "이전") == []            # not read with this code's fields
+    assert maintenance.check().no_index           # check says: reindex
+    ticket = make_ticket(customer, subject="새 색인", body="다음 버전")
+    assert whoosh_backend.live_generation(index_root()) != old
+    assert found(lead, "다음") == [ticket.number]

@@ -291,10 +291,20 @@ def make_live(root: str, name: str) -> str | None:
     return previous
 
 
+def current_version(name: str | None) -> bool:
+    """True when generation ``name`` was built with this code's schema and analysis."""
+    return bool(name) and name.endswith(f"-v{search_text.ANALYSIS_VERSION}")
+
+
 def open_live(root: str, *, create: bool) -> index.Index | None:
-    """The live index (created empty when ``create`` and there is none yet)."""
+    """The live index (created empty when ``create`` and there is none of this version yet).
+
+    A generation built by another version of the schema or analysis is never written to: the
+    writer starts a new, empty one (``flask search check`` then reports the drift, and
+    ``flask search reindex`` fills it).
+    """
     name = _current_name(root)
-    if name is None or not index.exists_in(_generation_path(root, name)):
+    if name is None or not current_version(name) or not index.exists_in(_generation_path(root, name)):
         if not create:
             return None
         name = new_generation(root)
@@ -342,6 +352,8 @@ def _searcher(root: str):
     One per thread: a thread that searches another index (tests) closes the previous one.
     """
     name = _current_name(root)
+    if not current_version(name):
+        name = None  # built by another version: its fields are not this code's (reindex)
     cached = getattr(_local, "searcher", None)
     if cached is not None and cached[0] == root and cached[1] == name:
         searcher = cached[2].refresh()
