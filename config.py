@@ -44,6 +44,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+    # whoosh (embedded, files under SEARCH_INDEX_DIR) or postgres (in the database; many machines).
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _int("MAIL_PORT", 25)
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)

@@ -94,6 +94,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from app.web.customer import bp as customer_bp
     from app.web.desk.canned import bp as canned_bp
     from app.web.desk.queues import bp as queues_bp
+    from app.web.desk.search import bp as desk_search_bp
     from app.web.desk.tickets import bp as tickets_bp
     from app.web.notifications import bp as notifications_bp
     from app.web.orders import bp as orders_bp
@@ -103,6 +104,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(queues_bp)
     app.register_blueprint(tickets_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(desk_search_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(notifications_bp)
@@ -121,7 +123,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
     register_cli(app)
 
-    from app.jobs import email, notify, sla  # noqa: F401  (registers the outbox handlers)
+    from app.jobs import email, notify, search, sla  # noqa: F401  (registers the outbox handlers)
     from app.jobs.dispatch import hand_over
     from app.services import outbox
 

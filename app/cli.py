@@ -14,6 +14,46 @@ users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 seed_cli = AppGroup("seed", help="Load default or demo data.")
 sla_cli = AppGroup("sla", help="SLA timers.")
+search_cli = AppGroup("search", help="The search index.")
+
+
+@search_cli.command("reindex")
+def search_reindex_command():
+    """Rebuild the search index from the database and swap it in atomically."""
+    from app.services.search import maintenance
+    from app.services.search.documents import all_ticket_ids
+
+    total = len(all_ticket_ids())
+    with click.progressbar(length=total, label="indexing tickets", show_pos=True) as bar:
+        done = maintenance.reindex(bar.update)
+    click.echo(f"indexed {done} ticket(s); the new index is live")
+
+
+@search_cli.command("check")
+@click.option("--fix", is_flag=True, help="Index the tickets that drifted.")
+def search_check_command(fix):
+    """Compare the search index with the database and report drift (exit 1 when there is drift)."""
+    from app.services import search
+    from app.services.search import maintenance
+
+    drift = maintenance.check()
+    click.echo(f"backend {search.backend_name()}: {drift.tickets} ticket(s) in the database, "
+               f"{drift.indexed} in the index")
+    if drift.no_index:
+        click.echo("no index yet: run `flask search reindex`")
+    for label, ids in (("missing from the index", drift.missing), ("deleted but still indexed", drift.extra),
+                       ("changed since indexed", drift.stale)):
+        if ids:
+            shown = ", ".join(str(i) for i in ids[:20]) + (" …" if len(ids) > 20 else "")
+            click.echo(f"{label}: {len(ids)} (ticket ids {shown})")
+    if drift.clean:
+        click.echo("no drift")
+        return
+    if fix:
+        search.index_tickets(drift.missing + drift.extra + drift.stale)
+        click.echo("drifted tickets indexed again")
+        return
+    raise SystemExit(1)
 
 
 @sla_cli.command("sweep")
@@ -95,3 +135,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(sla_cli)
+    app.cli.add_command(search_cli)

@@ -81,7 +81,8 @@ def _reset(app) -> None:
 def app(database_url, tmp_path):
     """The app whose context the test body runs in (factories, direct service calls)."""
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                     UPLOAD_DIR=str(tmp_path / "uploads"), MAIL_FILE_DIR=str(tmp_path / "mail"))
+                     UPLOAD_DIR=str(tmp_path / "uploads"), MAIL_FILE_DIR=str(tmp_path / "mail"),
+                     SEARCH_INDEX_DIR=str(tmp_path / "search-index"))
     limiter.reset()
     with app.app_context():
         _reset(app)
@@ -101,7 +102,7 @@ def web_app(app):
     a separate app gives every request its own context, as in production.
     """
     served = create_app(TestingConfig, **{k: app.config[k] for k in (
-        "SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY", "MAIL_FILE_DIR")})
+        "SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY", "MAIL_FILE_DIR", "SEARCH_INDEX_DIR")})
     yield served
     with served.app_context():
         db.engine.dispose()

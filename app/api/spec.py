@@ -578,7 +578,13 @@ def _paths() -> dict:
                            {"type": "string", "examples": ["me", "none", "7"],
                             "pattern": "^(me|none|[1-9][0-9]{0,17})$"}),
                     _query("type", "Ticket type.", {"type": "string", "enum": TICKET_TYPES}),
-                    _query("q", "Text in the subject, or an exact ticket number."),
+                    _query("q", "Search (the engine of /desk/search), ranked by relevance: Korean words in any "
+                           "inflected or compound form (환불 finds 환불요청; 환불요청 finds 환불 요청), "
+                           "\"quoted phrases\", words of the subject, body, public replies and attachment names "
+                           "(staff also internal notes and the customer's name and email), a ticket number whole "
+                           "or its last digits, an order number, SKU codes and phone numbers. Field syntax and "
+                           "wildcards are plain text; a query of symbols only finds nothing. Combines with the "
+                           "other filters; customers search only their own tickets."),
                     _query("order_number", "Tickets about this order."),
                     *PAGE_PARAMS,
                 ],

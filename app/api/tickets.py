@@ -17,6 +17,7 @@ from app.services import unit_of_work
 from app.services.attachments import load_attachment_for
 from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import ClaimIneligible
+from app.services.search import SearchRequest, search_tickets
 from app.services.tickets.core import (
     UNSET,
     TicketFilters,
@@ -119,6 +120,12 @@ def list_tickets_from_query():
                             q=one_arg("q") or None, order_number=one_arg("order_number") or None)
     page = int_arg("page", 1)
     per_page = int_arg("per_page", 25, cap=100)
+    if filters.q and filters.q.strip():
+        # The search engine of /desk/search, ranked by relevance, with the same filters.
+        found = search_tickets(g.api_user, SearchRequest(
+            q=filters.q, statuses=statuses, category=filters.category, queue=filters.queue,
+            assignee=assignee, type=kind, order_number=filters.order_number), page=page, per_page=per_page)
+        return found.tickets, found.total, page, per_page
     items, total = list_tickets(g.api_user, filters, page=page, per_page=per_page)
     return items, total, page, per_page
 

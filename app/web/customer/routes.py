@@ -11,6 +11,7 @@ from app.domain import access
 from app.domain.errors import DomainError
 from app.services import unit_of_work
 from app.services.claims.orders import orders_of
+from app.services.search import SearchRequest, search_tickets
 from app.services.sla.clock import expected_answer_text
 from app.services.tickets.core import (
     TicketFilters,
@@ -120,6 +121,12 @@ def new_inquiry():
 def my_inquiries():
     """내 문의 내역."""
     page = _page()
+    q = (request.args.get("q") or "")[:2000]
+    if q.strip():
+        # The same engine as the desk; the customer's own tickets and public text only.
+        results = search_tickets(current_user, SearchRequest(q=q), page=page, per_page=PER_PAGE)
+        return render_template("customer/inquiries.html", tickets=results.tickets, total=results.total,
+                               page=page, per_page=PER_PAGE, q=q, results=results)
     tickets, total = list_tickets(current_user, TicketFilters(), page=page, per_page=PER_PAGE)
     return render_template("customer/inquiries.html", tickets=tickets, total=total, page=page,
                            per_page=PER_PAGE)

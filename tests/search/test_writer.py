@@ -1,0 +1,170 @@
+"""The one writer on the embedded path: after each commit the outbox's search.index event
+brings the index in line with the database; a rollback indexes nothing; a locked index is
+retried and never fails the request; reindex swaps a rebuilt index in; check reports drift."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain.access import ScopeKind, TicketScope
+from app.domain.search_text import parse_query
+from app.extensions import db
+from app.models import OutboxEvent, SupportQueue
+from app.services import unit_of_work
+from app.services.search import SearchRequest, index_root, maintenance, search_tickets, whoosh_backend
+from app.services.search.tracking import KIND
+from app.services.tickets.core import add_message, update_ticket
+from tests.factories import make_ticket, make_user
+
+
+def found(actor, q, **kw):
+    return [t.number for t in search_tickets(actor, SearchRequest(q=q, **kw), per_page=100).tickets]
+
+
+def search_events():
+    return list(db.session.scalars(select(OutboxEvent).where(OutboxEvent.kind == KIND).order_by(OutboxEvent.id)))
+
+
+@pytest.fixture()
+def lead(app):
+    return make_user("lead")
+
+
+@pytest.fixture()
+def customer(app):
+    return make_user("customer")
+
+
+def test_a_new_ticket_is_searchable_right_after_its_commit(lead, customer):
+    ticket = make_ticket(customer, subject="택배 분실", body="택배가 분실되었습니다")
+    (event,) = search_events()
+    assert event.queue == "search" and event.payload == {"ticket_ids": [ticket.id]}
+    assert event.delivered_at is not None
+    assert found(lead, "분실") == [ticket.number]
+
+
+def test_replies_status_assignee_and_queue_changes_reach_the_index(lead, customer, now):
+    ticket = make_ticket(customer, subject="문의", body="처음 글")
+    add_message(lead, ticket, body="반품 접수 도와드릴게요", internal=False, files=[], now=now)
+    unit_of_work.commit()
+    assert found(lead, "반품") == [ticket.number]
+    update_ticket(lead, ticket, status="pending", priority="urgent", assignee_id=lead.id, queue="general",
+                  now=now)
+    unit_of_work.commit()
+    general = db.session.scalar(select(SupportQueue).where(SupportQueue.slug == "general"))
+    assert found(lead, "반품", statuses=["pending"], priority="urgent", assignee="me",
+                 queue=general.slug) == [ticket.number]
+    assert found(lead, "반품", statuses=["new"]) == []
+
+
+def test_a_rollback_indexes_nothing(lead, customer):
+    before = len(search_events())
+    make_ticket(customer, subject="취소될 문의", body="롤백됩니다", commit=False)
+    unit_of_work.rollback()
+    assert len(search_events()) == before
+    assert found(lead, "롤백") == []
+
+
+def test_a_deleted_ticket_leaves_the_index(lead, customer):
+    ticket = make_ticket(customer, subject="지울 문의", body="삭제 예정")
+    ticket_id = ticket.id
+    for message in ticket.messages:  # the thread goes first (no ORM cascade on messages)
+        db.session.delete(message)
+    db.session.flush()
+    db.session.delete(ticket)
+    unit_of_work.commit()
+    ids, _total = whoosh_backend.search(index_root(), parse_query("삭제"), staff=True,
+                                        scope=TicketScope(ScopeKind.ALL), filters=whoosh_backend.IndexFilters())
+    assert maintenance.check().clean
+    assert ticket_id not in ids
+
+
+def test_presence_and_sla_checks_do_not_reindex(lead, customer, now):
+    ticket = make_ticket(customer, subject="문의", body="본문")
+    before = len(search_events())
+    ticket.sla_next_check_at = now
+    unit_of_work.commit()
+    assert len(search_events()) == before
+
+
+def test_a_locked_index_is_retried_and_never_fails_the_request(app, lead, customer, monkeypatch):
+    ix = whoosh_backend.open_live(index_root(), create=True)
+    holder = ix.writer()  # another writer holds the lock
+    try:
+        monkeypatch.setattr(whoosh_backend, "write", _short_wait(whoosh_backend.write))
+        ticket = make_ticket(customer, subject="잠김 시험", body="색인이 잠겨 있어요")  # the commit succeeds
+        (event,) = [e for e in search_events() if e.payload["ticket_ids"] == [ticket.id]]
+        assert event.delivered_at is None and "locked" in (event.last_error or "")
+    finally:
+        holder.cancel()
+    # The relay (the embedded ticker, or the worker's scheduler) hands it over again.
+    from app.jobs.dispatch import process_event
+
+    process_event(event.id)
+    assert found(lead, "잠김") == [ticket.number]
+
+
+def _short_wait(write):
+    def quick(ix, docs, deleted, **kw):
+        return write(ix, docs, deleted, attempts=2, timeout=0.05)
+    return quick
+
+
+def test_reindex_swaps_in_a_rebuilt_index_and_check_reports_drift(app, lead, customer, runner):
+    a = make_ticket(customer, subject="첫째 문의", body="가방 지퍼 불량")
+    b = make_ticket(customer, subject="둘째 문의", body="지갑 색상 문의")
+    root = index_root()
+    first = whoosh_backend.live_generation(root)
+    assert maintenance.check().clean
+    # Drift: the index loses one ticket and keeps a deleted one.
+    ix = whoosh_backend.open_live(root, create=True)
+    whoosh_backend.write(ix, [], [a.id])
+    ix.close()
+    drift = maintenance.check()
+    assert drift.missing == [a.id] and not drift.clean
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "missing from the index: 1" in result.output
+
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 2 ticket(s)" in result.output
+    second = whoosh_backend.live_generation(root)
+    assert second != first and not os.path.exists(os.path.join(root, first))
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    whoosh_backend.forget_searchers()
+    assert found(lead, "지퍼") == [a.number] and found(lead, "지갑") == [b.number]
+
+
+def test_check_fix_indexes_drifted_tickets(app, lead, customer, runner):
+    a = make_ticket(customer, subject="문의", body="우산 파손")
+    ix = whoosh_backend.open_live(index_root(), create=True)
+    whoosh_backend.write(ix, [], [a.id])
+    ix.close()
+    result = runner.invoke(args=["search", "check", "--fix"])
+    assert result.exit_code == 0 and "indexed again" in result.output
+    assert maintenance.check().clean
+
+
+def test_one_event_per_unit_of_work_however_many_tickets(lead, customer):
+    make_ticket(customer, subject="하나", body="첫째", commit=False)
+    make_ticket(customer, subject="둘", body="둘째", commit=False)
+    unit_of_work.commit()
+    (event,) = search_events()[-1:]
+    assert len(event.payload["ticket_ids"]) == 2
+    assert db.session.scalar(select(func.count(OutboxEvent.id)).where(OutboxEvent.kind == KIND)) == 1
+
+
+def test_an_index_of_another_schema_version_is_never_written_to(app, lead, customer, monkeypatch):
+    from app.domain import search_text
+
+    make_ticket(customer, subject="옛 색인", body="이전 버전")
+    old = whoosh_backend.live_generation(index_root())
+    monkeypatch.setattr(search_text, "ANALYSIS_VERSION", search_text.ANALYSIS_VERSION + 1)
+    whoosh_backend.forget_searchers()
+    assert found(lead, "이전") == []            # not read with this code's fields
+    assert maintenance.check().no_index           # check says: reindex
+    ticket = make_ticket(customer, subject="새 색인", body="다음 버전")
+    assert whoosh_backend.live_generation(index_root()) != old
+    assert found(lead, "다음") == [ticket.number]
