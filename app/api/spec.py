@@ -9,6 +9,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from app.domain import access
+from app.domain.errors import MAX_ROW_ID
 from app.domain.policy.models import OrderStatus, PaymentMethod
 from app.domain.sla import SlaState
 from app.domain.ticket_flow import AGENT_SETTABLE, Status
@@ -139,7 +140,6 @@ ERROR_RESPONSES = {
     503: ("ServiceUnavailable", "A dependency (the database) is briefly unavailable."),
 }
 
-MAX_ROW_ID = 2**63 - 1
 PAGE_PARAMS = [
     _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "maximum": 10**9, "default": 1}),
     _query("per_page", "Rows per page; values above 100 are capped to 100.",
@@ -349,7 +349,7 @@ def _schemas() -> dict:
                 "status": {"type": "string", "enum": SETTABLE_STATUSES,
                            "description": "Requesters may only set `solved`."},
                 "priority": {"type": "string", "enum": PRIORITIES},
-                "assignee_id": {"type": ["integer", "null"],
+                "assignee_id": {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ROW_ID,
                                 "description": "A staff member of the ticket's queue, or null to unassign."},
                 "queue": {"type": "string", "description": "Queue slug."},
                 "return_received_at": _nullable(_time("Refund tickets (agents): when the returned parcel "

@@ -10,7 +10,7 @@ from app.api.blueprint import bp
 from app.api.decisions import decision_json
 from app.api.errors import api_error, int_arg, json_body, one_arg, parse_json_text
 from app.api.serializers import category_json, message_json, ticket_json
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, is_row_id
 from app.domain.ticket_flow import Status
 from app.domain.vocabulary import HUMAN_ROLES, REQUESTER_ROLES, TicketType
 from app.services import unit_of_work
@@ -212,7 +212,7 @@ def _assignee(data: dict):
     if "assignee_id" not in data:
         return UNSET
     value = data["assignee_id"]
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not is_row_id(value)):
         raise DomainError("validation_failed", "담당자는 사용자 번호 또는 null이어야 합니다.",
                           "assignee_id must be a user id or null.", status=422,
                           fields={"assignee_id": "not_an_id"})

@@ -131,10 +131,11 @@ class Conflict(DomainError):
     status = 409
 
 
-# Row ids are 64-bit; a larger number in a URL names nothing (404), it is not a database error.
-MAX_ROW_ID = 2**63 - 1
+# Row ids are INTEGER columns: 32-bit on PostgreSQL (SQLite would hold 64). A larger number in a
+# URL or a body names nothing (404 / 422); it must never reach the database as a value it cannot hold.
+MAX_ROW_ID = 2**31 - 1
 
 
 def is_row_id(value: int) -> bool:
-    """True when ``value`` can be the id of a stored row (1 … 2⁶³−1)."""
+    """True when ``value`` can be the id of a stored row (1 … 2³¹−1)."""
     return 0 < value <= MAX_ROW_ID

@@ -229,3 +229,14 @@ def test_responses_conform_to_the_openapi_document(client, shop, customer, refun
                              (client.post(f"/api/v1/refunds/{refund.id}/paid", headers=bearer(customer)), "403")):
         assert str(response.status_code) == status
         _conforms(document, _ref_of(document, "/refunds/{refund_id}/paid", "post", status), response.get_json())
+
+
+@pytest.mark.parametrize("refund_id", [2**31 - 1, 2**31, 2**63 - 2, 2**63])
+def test_an_id_beyond_what_the_database_holds_is_404_on_every_database(client, shop, refund, refund_id):
+    # Ids are 32-bit on PostgreSQL: a larger one must be "not found", never the database's "bad value".
+    for response in (client.get(f"/api/v1/refunds/{refund_id}", headers=shop),
+                     client.post(f"/api/v1/refunds/{refund_id}/paid", headers=shop, json={})):
+        assert response.status_code == 404, response.get_data(as_text=True)
+        assert response.get_json()["error"]["code"] == "not_found"
+    admin = bearer(make_user("admin"))
+    assert client.get(f"/api/v1/attachments/{refund_id}", headers=admin).status_code == 404
