@@ -7,7 +7,9 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
+from app.domain.errors import MAX_ROW_ID
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +89,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         from app import database
         database.configure(db.engine)
 
+    # Every <int:…> in a route is a row id: one bound for all of them, so an id the database
+    # cannot hold (32-bit on PostgreSQL) is an unmatched URL, a 404, before any query.
+    app.url_map.converters["int"] = RowIdConverter
+
     from app.api import bp as api_bp
     from app.web.admin import bp as admin_bp
     from app.web.attachments import bp as attachments_bp
@@ -134,3 +140,11 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
         start_ticker(app)
     return app
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in a route: a row id from 1 to ``MAX_ROW_ID``."""
+
+    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ROW_ID,  # noqa: A002
+                 signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
