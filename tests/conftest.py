@@ -77,35 +77,63 @@ def _reset(app) -> None:
                 conn.execute(table.delete())
 
 
-@pytest.fixture()
-def app(database_url, tmp_path):
-    """The app whose context the test body runs in (factories, direct service calls)."""
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                     UPLOAD_DIR=str(tmp_path / "uploads"), MAIL_FILE_DIR=str(tmp_path / "mail"),
-                     SEARCH_INDEX_DIR=str(tmp_path / "search-index"))
-    limiter.reset()
-    with app.app_context():
-        _reset(app)
-        ensure_default_catalogue()
-        unit_of_work.commit()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+# The settings a test may point at its own directories; everything else is the session's.
+_PER_TEST_DIRS = ("UPLOAD_DIR", "MAIL_FILE_DIR", "SEARCH_INDEX_DIR")
 
 
-@pytest.fixture()
-def web_app(app):
-    """A second app on the same database and files that serves the test clients.
+@pytest.fixture(scope="session")
+def _desk_apps(database_url, tmp_path_factory):
+    """The two apps of the run, built once: the test body's and the one serving the clients.
 
-    Flask reuses an active app context of the *same* app for requests, which would
-    share ``g`` and the database session between the test body and the requests;
-    a separate app gives every request its own context, as in production.
+    Flask reuses an active app context of the *same* app for requests, which would share
+    ``g`` and the database session between the test body and the requests; a separate
+    served app gives every request its own context, as in production. Each test gets them
+    with its own directories and a config restored afterwards (see ``app``).
     """
-    served = create_app(TestingConfig, **{k: app.config[k] for k in (
-        "SQLALCHEMY_DATABASE_URI", "UPLOAD_DIR", "SECRET_KEY", "MAIL_FILE_DIR", "SEARCH_INDEX_DIR")})
-    yield served
-    with served.app_context():
-        db.engine.dispose()
+    root = tmp_path_factory.mktemp("desk")
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, **{k: str(root / k.lower()) for k in _PER_TEST_DIRS}}
+    body = create_app(TestingConfig, **settings)
+    served = create_app(TestingConfig, **settings)
+    yield body, served
+    for one in (body, served):
+        with one.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture()
+def app(_desk_apps, tmp_path):
+    """The app whose context the test body runs in (factories, direct service calls).
+
+    The database is emptied and the default catalogue seeded before each test; the
+    test's files (uploads, mail, search index) live under its own ``tmp_path``.
+    """
+    body, served = _desk_apps
+    saved = [dict(one.config) for one in (body, served)]
+    dirs = {"UPLOAD_DIR": tmp_path / "uploads", "MAIL_FILE_DIR": tmp_path / "mail",
+            "SEARCH_INDEX_DIR": tmp_path / "search-index"}
+    dirs["UPLOAD_DIR"].mkdir()
+    for one in (body, served):
+        one.config.update({k: str(v) for k, v in dirs.items()})
+    limiter.reset()
+    try:
+        with body.app_context():
+            _reset(body)
+            ensure_default_catalogue()
+            unit_of_work.commit()
+            yield body
+            db.session.remove()
+    finally:
+        for one, config in zip((body, served), saved, strict=True):
+            one.config.clear()
+            one.config.update(config)
+            # A test that pointed an app at its own Redis leaves no client behind.
+            one.extensions.pop("munui_redis", None)
+
+
+@pytest.fixture()
+def web_app(app, _desk_apps):
+    """The app that serves the test clients: same database, files and config as ``app``."""
+    return _desk_apps[1]
 
 
 class BrowserClient:

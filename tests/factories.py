@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from PIL import Image
 from werkzeug.datastructures import FileStorage
-from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import Order, User
+from app.models.user import hash_password
 from app.services import unit_of_work
 from app.services.accounts.users import issue_token
 from app.services.tickets.core import create_ticket
@@ -21,9 +21,9 @@ _hash_cache: dict[str, str] = {}
 
 
 def _password_hash(password: str) -> str:
-    # scrypt is deliberately slow; hash the shared test password once per run.
+    # Hash the shared test password once per run (the test config's method; see TestingConfig).
     if password not in _hash_cache:
-        _hash_cache[password] = generate_password_hash(password)
+        _hash_cache[password] = hash_password(password)
     return _hash_cache[password]
 
 

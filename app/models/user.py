@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -12,6 +13,11 @@ from app.domain.access import ActorView
 from app.domain.vocabulary import STAFF_ROLES, Membership
 from app.extensions import db
 from app.models.types import UTCDateTime
+
+
+def hash_password(password: str) -> str:
+    """A salted hash by the configured method (scrypt unless a test config says otherwise)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 class User(UserMixin, db.Model):
@@ -44,8 +50,7 @@ class User(UserMixin, db.Model):
         return (value or "").strip().lower()
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default is scrypt, a current memory-hard algorithm.
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

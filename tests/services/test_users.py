@@ -22,6 +22,7 @@ from app.services.accounts.users import (
     sign_up_customer,
     user_for_token,
 )
+from config import Config, ProductionConfig
 from tests.factories import make_user
 
 PASSWORD = "correct-horse-42"
@@ -127,6 +128,9 @@ def test_sign_up_requires_a_name(app, now):
 # ---------------------------------------------------------------- passwords
 
 def test_password_is_stored_hashed_with_scrypt(app, now):
+    # The suite runs on a cheap hash (TestingConfig); every other config, production included, uses scrypt.
+    assert Config.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"
+    app.config["PASSWORD_HASH_METHOD"] = Config.PASSWORD_HASH_METHOD
     user = create_user("kim@example.com", role="customer", password=PASSWORD, now=now)
     unit_of_work.commit()
     stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
@@ -135,6 +139,7 @@ def test_password_is_stored_hashed_with_scrypt(app, now):
     # Same password, different salt: equal passwords do not show up as equal hashes.
     twin = create_user("twin@example.com", role="customer", password=PASSWORD, now=now)
     assert twin.password_hash != stored
+    assert authenticate("kim@example.com", PASSWORD) is not None
 
 
 def test_authenticate(app, now):

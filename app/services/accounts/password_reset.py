@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import or_, select, update
-from werkzeug.security import generate_password_hash
 
 from app.domain import access
 from app.domain.errors import DomainError
 from app.extensions import db
 from app.models import User
+from app.models.user import hash_password
 from app.services.accounts.sessions import end_other_sessions
 from app.services.accounts.users import check_password_rules, normalise_email, revoke_tokens
 from app.services.audit import record_account_event
@@ -172,7 +172,7 @@ def reset_password(token: str, new_password: str, now: datetime) -> User:
         update(User)
         .where(User.id == user.id, User.session_version == user.session_version,
                User.password_hash.is_not_distinct_from(user.password_hash))
-        .values(password_hash=generate_password_hash(new_password),
+        .values(password_hash=hash_password(new_password),
                 session_version=user.session_version + 1)
         .execution_options(synchronize_session=False)
     )

@@ -11,28 +11,31 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from app.domain import access
 from app.domain.errors import DomainError, invalid
 from app.domain.vocabulary import Membership, Role
 from app.extensions import db
 from app.models import ApiToken, SupportQueue, User
+from app.models.user import hash_password
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 PASSWORD_MIN = 8
 # Hashing an unbounded password is a denial-of-service lever.
 PASSWORD_MAX = 128
-_dummy_hash: str | None = None
+# One dummy per hash method, so an unknown email costs what a real check costs.
+_dummy_hashes: dict[str, str] = {}
 
 
 def _spend_password_check(password: str) -> None:
     """Hash against a dummy when the email is unknown, so timing does not tell."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = generate_password_hash("munui-timing-equaliser")
-    check_password_hash(_dummy_hash, password)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = hash_password("munui-timing-equaliser")
+    check_password_hash(_dummy_hashes[method], password)
 
 
 def normalise_email(email: str) -> str:
