@@ -50,7 +50,10 @@ def search_check_command(fix):
         click.echo("no drift")
         return
     if fix:
+        from app.services import unit_of_work
+
         search.index_tickets(drift.missing + drift.extra + drift.stale)
+        unit_of_work.commit()
         click.echo("drifted tickets indexed again")
         return
     raise SystemExit(1)

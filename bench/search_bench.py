@@ -3,6 +3,7 @@
     .venv/bin/python bench/search_bench.py                      # 100,000 tickets, bigram and standard
     .venv/bin/python bench/search_bench.py --tickets 20000 --analyzers bigram
     .venv/bin/python bench/search_bench.py --out bench/results/search-latest.md
+    .venv/bin/python bench/search_bench.py --analyzers bigram postgres   # both backends of the desk
 
 Generates Korean 1:1 inquiries (~300 characters: openings, filler sentences, one labelled
 *concept* written in one of its surface forms — particles, endings, compounds, spaced
@@ -10,7 +11,10 @@ compounds — a product with its SKU, sometimes a phone number, an order number)
 ground truth of 40 labelled queries, 14 of them with a status filter. Indexes them through
 the real code (``app.services.search.whoosh_backend``: schema, writer, query builder) for
 ``bigram``; ``standard`` is Whoosh's default analysis with its QueryParser over the same
-text, the baseline the issue names. Reports docs/s, index size, p50/p95 query latency,
+text, the baseline the issue names. ``postgres`` is the desk's PostgreSQL backend
+(``app.services.search.postgres_backend``: the same terms as ``tsvector`` rows with GIN
+indexes, joined to ``tickets`` for visibility and filters) in a throwaway database on
+``--database-url``'s server, built by the real migrations. Reports docs/s, index size, p50/p95 query latency,
 recall@20 and precision@20 (and set recall over all results), one-ticket incremental
 update latency, and the RSS of a process that only reads the index (the web process).
 Nothing here runs in the test suite.
@@ -209,6 +213,134 @@ def incremental_bigram(docs: list[Doc], root: str, n: int = 20) -> list[float]:
     return times
 
 
+# ----------------------------------------------------------------- the PostgreSQL backend
+
+class PostgresBench:
+    """A throwaway database with the desk's schema, the generated tickets and their search rows."""
+
+    def __init__(self, server_url: str):
+        from sqlalchemy.engine import make_url
+
+        self.name = f"munui_search_bench_{os.getpid()}"
+        base = make_url(server_url)
+        self.admin_url = base.set(database="postgres")
+        self.url = base.set(database=self.name).render_as_string(hide_password=False)
+        self.app = None
+
+    def __enter__(self):
+        from flask_migrate import upgrade
+        from sqlalchemy import create_engine, text
+
+        from app import create_app
+
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}"'))
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+        self.app = create_app("testing", SQLALCHEMY_DATABASE_URI=self.url, SEARCH_BACKEND="postgres",
+                              UPLOAD_DIR=tempfile.mkdtemp(prefix="munui-search-uploads-"))
+        self.ctx = self.app.app_context()
+        self.ctx.push()
+        upgrade()
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import create_engine, text
+
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+        self.ctx.pop()
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+    def insert_tickets(self, docs: list[Doc]) -> None:
+        """The tickets table the backend joins (visibility, filters, sort keys), in bulk."""
+        from sqlalchemy import insert, select
+
+        from app.extensions import db
+        from app.models import Category, SupportQueue, Ticket, User
+        from app.seed.defaults import ensure_default_catalogue
+
+        ensure_default_catalogue()
+        customer = User(email="bench@example.com", name="벤치", role="customer", password_hash="-",
+                        active=True, session_version=1, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        db.session.add(customer)
+        db.session.commit()
+        queues = list(db.session.scalars(select(SupportQueue.id).order_by(SupportQueue.id)))
+        category = db.session.scalar(select(Category.id).order_by(Category.id))
+        for i in range(0, len(docs), 5000):
+            db.session.execute(insert(Ticket), [
+                {"id": d.id, "number": d.number, "type": "inquiry", "category_id": category,
+                 "queue_id": queues[d.id % len(queues)], "requester_id": customer.id, "subject": d.subject,
+                 "status": d.status, "priority": "normal", "created_at": d.created_at, "updated_at": d.created_at,
+                 "message_count": 1} for d in docs[i:i + 5000]])
+            db.session.commit()
+        self.queue_ids = frozenset(queues)
+
+    def size(self) -> int:
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        return db.session.scalar(text("SELECT pg_total_relation_size('search_documents')"))
+
+
+def build_postgres(docs: list[Doc], bench: PostgresBench) -> tuple[float, int]:
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.services.search import postgres_backend
+
+    bench.insert_tickets(docs)
+    t0 = time.perf_counter()
+    for i in range(0, len(docs), 2000):
+        postgres_backend.write([_document(d) for d in docs[i:i + 2000]], [])
+        db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    return time.perf_counter() - t0, bench.size()
+
+
+def query_postgres(bench: PostgresBench, queries: list[LabelledQuery]) -> list[float]:
+    """An agent of every queue searching, as the desk asks: scoped SELECT + the backend's query."""
+    from sqlalchemy import select
+
+    from app.domain.search_text import parse_query
+    from app.models import Ticket
+    from app.services.search import postgres_backend
+
+    def visible(status):
+        stmt = select(Ticket).where(Ticket.queue_id.in_(bench.queue_ids))
+        return stmt.where(Ticket.status == status) if status else stmt
+
+    postgres_backend.search(parse_query("워밍업"), staff=True, visible=visible(None))
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        q.results, _total = postgres_backend.search(parse_query(q.text), staff=True, visible=visible(q.status),
+                                                    limit=20)
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def incremental_postgres(docs: list[Doc], n: int = 20) -> list[float]:
+    from app.extensions import db
+    from app.services.search import postgres_backend
+
+    times = []
+    for d in random.Random(3).sample(docs, n):
+        t0 = time.perf_counter()
+        postgres_backend.write([_document(d)], [])
+        db.session.commit()
+        times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
 def build_standard(docs: list[Doc], root: str) -> tuple[float, int]:
     from whoosh import fields, index
     from whoosh.analysis import StandardAnalyzer
@@ -283,10 +415,22 @@ print(int(status["VmHWM"].split()[0]) // 1024)
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def _per_kind(queries: list[LabelledQuery], per_kind: dict[str, list[str]]) -> None:
+    kinds: dict[str, list[LabelledQuery]] = {}
+    for q in queries:
+        kinds.setdefault(q.kind, []).append(q)
+    for kind, qs in kinds.items():
+        r, p, _z = score(qs)
+        per_kind.setdefault(kind, []).append(f"{r:.2f} / {p:.2f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--analyzers", nargs="+", default=["bigram", "standard"], choices=["bigram", "standard"])
+    parser.add_argument("--analyzers", nargs="+", default=["bigram", "standard"],
+                        choices=["bigram", "standard", "postgres"])
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="the PostgreSQL server for the postgres backend (a throwaway database is made there)")
     parser.add_argument("--out", default=None, help="also write the table (markdown) here")
     parser.add_argument("--keep", default=None, help="build the bigram index here and keep it")
     args = parser.parse_args(argv)
@@ -303,6 +447,20 @@ def main(argv=None) -> int:
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     per_kind: dict[str, list[str]] = {}
     for name in args.analyzers:
+        if name == "postgres":
+            with PostgresBench(args.database_url) as bench:
+                elapsed, size = build_postgres(docs, bench)
+                times = sorted(query_postgres(bench, queries))
+                inc = incremental_postgres(docs)
+            recall, precision, zero = score(queries)
+            p95 = times[max(0, int(len(times) * 0.95) - 1)]
+            lines.append(f"| postgres (desk backend) | {elapsed:.0f} s | {len(docs) / elapsed:.0f} | "
+                         f"{size / 1e6:.0f} MB | {statistics.median(times):.1f} / {p95:.1f} ms | {recall:.3f} | "
+                         f"{precision:.3f} | {zero} | {statistics.median(inc):.0f} / {max(inc):.0f} ms | "
+                         f"— (in PostgreSQL) |")
+            _per_kind(queries, per_kind)
+            print(lines[-1], flush=True)
+            continue
         root = args.keep if (args.keep and name == "bigram") else tempfile.mkdtemp(prefix=f"munui-search-{name}-")
         if args.keep and name == "bigram":
             shutil.rmtree(root, ignore_errors=True)
@@ -319,12 +477,7 @@ def main(argv=None) -> int:
         lines.append(f"| {name} | {elapsed:.0f} s | {len(docs) / elapsed:.0f} | {size / 1e6:.0f} MB | "
                      f"{statistics.median(times):.1f} / {p95:.1f} ms | {recall:.3f} | {precision:.3f} | {zero} | "
                      f"{update} | {rss} |")
-        kinds: dict[str, list[LabelledQuery]] = {}
-        for q in queries:
-            kinds.setdefault(q.kind, []).append(q)
-        for kind, qs in kinds.items():
-            r, p, _z = score(qs)
-            per_kind.setdefault(kind, []).append(f"{r:.2f} / {p:.2f}")
+        _per_kind(queries, per_kind)
         print(lines[-1], flush=True)
         if not (args.keep and name == "bigram"):
             shutil.rmtree(root, ignore_errors=True)

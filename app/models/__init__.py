@@ -9,6 +9,7 @@ from app.models.notification import Notification
 from app.models.order import Order
 from app.models.outbox import OutboxEvent, SentEmail
 from app.models.refund import OrderStatusChange, Refund, RefundRequest
+from app.models.search_document import SearchDocument
 from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
@@ -18,7 +19,8 @@ from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category",
     "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest",
-    "SavedView", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket", "TicketNumberCounter",
+    "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket",
+    "TicketNumberCounter",
     "TicketPresence",
     "User", "UserSession", "WorkCalendar", "queue_members", "ticket_tags",
 ]

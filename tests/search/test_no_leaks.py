@@ -73,12 +73,10 @@ def test_a_ticket_moved_out_of_the_queue_disappears_at_once(world, now):
     assert _answer(world["agent"], OTHERS_WORD) == _answer(world["agent"], NONSENSE)
 
 
-def test_every_hit_is_rechecked_against_the_database(world, monkeypatch):
+def test_every_hit_is_rechecked_against_the_database(world, monkeypatch, backend_module):
     """Even if the index answered wrongly (stale, or a bug), the database decides what is shown."""
-    from app.services.search import whoosh_backend
-
     everything = [world["mine"].id, world["theirs"].id, world["general"].id]
-    monkeypatch.setattr(whoosh_backend, "search", lambda *a, **k: (everything, 3))
+    monkeypatch.setattr(backend_module, "search", lambda *a, **k: (everything, 3))
     numbers, total, _ = _answer(world["me"], "아무거나")
     assert numbers == [world["mine"].number] and total == 1
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.domain import access, search_text
@@ -76,13 +76,13 @@ class SearchPage:
         return [h.ticket for h in self.hits]
 
 
-BACKENDS = ("whoosh",)
+BACKENDS = ("whoosh", "postgres")
 
 
 def backend_name() -> str:
-    """The configured backend. Only ``whoosh`` is built so far; ``postgres`` is planned (README)."""
+    """The configured backend: ``whoosh`` (files under SEARCH_INDEX_DIR) or ``postgres`` (in the database)."""
     name = (current_app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
-    if name not in BACKENDS:
+    if name not in BACKENDS or (name == "postgres" and db.engine.dialect.name != "postgresql"):
         # Never fall back silently: on several machines each would search its own partial index.
         raise DomainError("search_unavailable", "검색을 지금 사용할 수 없습니다.", "Search is not available now.",
                           status=503)
@@ -131,7 +131,13 @@ def _recheck(actor: User, ids: list[int], flt) -> set[int]:
     """The ids among ``ids`` the actor may see *now* and that still pass the filters (the database decides)."""
     if not ids:
         return set()
-    stmt = scoped_tickets(actor).with_only_columns(Ticket.id).where(Ticket.id.in_(ids))
+    return set(db.session.scalars(visible_tickets(actor, flt).with_only_columns(Ticket.id)
+                                  .where(Ticket.id.in_(ids))))
+
+
+def visible_tickets(actor: User, flt) -> Select:
+    """SELECT of the tickets ``actor`` may see that pass the filters (the list's access rule)."""
+    stmt = scoped_tickets(actor)
     if flt.statuses:
         stmt = stmt.where(Ticket.status.in_(flt.statuses))
     if flt.type:
@@ -155,13 +161,17 @@ def _recheck(actor: User, ids: list[int], flt) -> set[int]:
         stmt = stmt.where(Ticket.created_at >= flt.created_from)
     if flt.created_to:
         stmt = stmt.where(Ticket.created_at <= flt.created_to)
-    return set(db.session.scalars(stmt))
+    return stmt
 
 
 def _backend_search(actor: User, parsed, flt, sort: str, limit: int) -> tuple[list[int], int]:
     scope = access.ticket_scope(actor.actor())
     staff = access.can_see_internal(actor.actor())
-    backend_name()
+    if backend_name() == "postgres":
+        from app.services.search import postgres_backend
+
+        return postgres_backend.search(parsed, staff=staff, visible=visible_tickets(actor, flt), sort=sort,
+                                       limit=limit)
     from app.services.search import whoosh_backend
 
     return whoosh_backend.search(index_root(), parsed, staff=staff, scope=scope, filters=flt,
@@ -247,7 +257,11 @@ def _snippet_for(ticket: Ticket, parsed: search_text.ParsedQuery, *, staff: bool
 def index_tickets(ticket_ids) -> int:
     """Bring the index in line with the database for these tickets (idempotent); returns docs written."""
     docs, missing = documents.load_documents(ticket_ids)
-    backend_name()
+    if backend_name() == "postgres":
+        from app.services.search import postgres_backend
+
+        # In the caller's transaction: the job commits it with its outbox event's delivery.
+        return postgres_backend.write(docs, missing)
     from app.services.search import whoosh_backend
 
     ix = whoosh_backend.open_live(index_root(), create=True)

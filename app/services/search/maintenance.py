@@ -40,10 +40,14 @@ def _version(value: datetime | None) -> int:
 def check() -> Drift:
     """Compare every ticket's last activity with what the index holds for it."""
     versions = {tid: _version(at) for tid, at in documents.ticket_versions().items()}
-    search.backend_name()
-    from app.services.search import whoosh_backend
+    if search.backend_name() == "postgres":
+        from app.services.search import postgres_backend
 
-    indexed = whoosh_backend.indexed_versions(search.index_root())
+        indexed = postgres_backend.indexed_versions()
+    else:
+        from app.services.search import whoosh_backend
+
+        indexed = whoosh_backend.indexed_versions(search.index_root())
     if indexed is None:
         return Drift(tickets=len(versions), missing=sorted(versions), no_index=True)
     return Drift(
@@ -63,7 +67,8 @@ def reindex(progress: Callable[[int], None] | None = None, *, now: datetime | No
     """
     started = now or datetime.now(UTC)
     ids = documents.all_ticket_ids()
-    search.backend_name()
+    if search.backend_name() == "postgres":
+        return _reindex_postgres(ids, progress, started)
     from whoosh import index
 
     from app.services.search import whoosh_backend
@@ -87,4 +92,28 @@ def reindex(progress: Callable[[int], None] | None = None, *, now: datetime | No
     if previous and previous != name:
         shutil.rmtree(os.path.join(root, previous), ignore_errors=True)
     whoosh_backend.forget_searchers()
+    return len(ids)
+
+
+def _reindex_postgres(ids: list[int], progress: Callable[[int], None] | None, started: datetime) -> int:
+    """Rewrite every ticket's row, a batch per transaction, then drop rows of deleted tickets.
+
+    Readers never see an empty or half-built index: each row is replaced in place (MVCC).
+    Tickets changed while the rebuild ran are written again at the end (a batch may have read
+    them just before the incremental writer wrote their newer state).
+    """
+    from app.services import unit_of_work
+    from app.services.search import postgres_backend
+
+    for i in range(0, len(ids), BATCH):
+        docs, gone = documents.load_documents(ids[i:i + BATCH])
+        postgres_backend.write(docs, gone)
+        unit_of_work.commit()
+        if progress:
+            progress(len(ids[i:i + BATCH]))
+    extra = set(postgres_backend.indexed_versions()) - set(documents.all_ticket_ids())
+    changed = list(db.session.scalars(select(Ticket.id).where(Ticket.updated_at >= started)))
+    docs, gone = documents.load_documents(changed)
+    postgres_backend.write(docs, extra | gone)
+    unit_of_work.commit()
     return len(ids)
