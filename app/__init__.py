@@ -71,6 +71,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
         os.makedirs(os.path.dirname(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]) or ".",
                     exist_ok=True)
 
+    _check_search_backend(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
@@ -140,6 +141,18 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
         start_ticker(app)
     return app
+
+
+def _check_search_backend(app: Flask) -> None:
+    """Refuse to start with a search backend that cannot work here (not a 503 on the first search)."""
+    from app.services.search import BACKENDS
+
+    name = (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if name not in BACKENDS:
+        raise RuntimeError(f"SEARCH_BACKEND must be one of {', '.join(BACKENDS)}, not {name!r}")
+    if name == "postgres" and not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise RuntimeError("SEARCH_BACKEND=postgres searches in PostgreSQL: DATABASE_URL must name a "
+                           "PostgreSQL database (or leave SEARCH_BACKEND at whoosh)")
 
 
 class RowIdConverter(IntegerConverter):

@@ -10,6 +10,7 @@ from app.api.blueprint import bp
 from app.api.decisions import decision_json
 from app.api.errors import api_error, int_arg, json_body, one_arg, parse_json_text
 from app.api.serializers import category_json, message_json, ticket_json
+from app.domain.claim_flow import claim_kind_of
 from app.domain.errors import DomainError, is_row_id
 from app.domain.ticket_flow import Status
 from app.domain.vocabulary import HUMAN_ROLES, REQUESTER_ROLES, TicketType
@@ -199,7 +200,7 @@ def _claim(data: dict):
                 raise DomainError("validation_failed", f"{name} 값이 올바른 JSON이 아닙니다.",
                                   f"{name} is not valid JSON.", status=422, fields={name: "invalid"}) from None
     code = (data.get("category") or "").strip()
-    kind = {"cancellation": "cancel", "refund": "refund"}.get(code)
+    kind = claim_kind_of(code)
     if kind is None:
         raise DomainError("validation_failed", "취소/환불 문의에만 상품을 지정할 수 있습니다.",
                           "Lines can only be given for a cancellation or refund.", status=422,

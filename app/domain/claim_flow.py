@@ -31,6 +31,22 @@ CANCELLABLE = frozenset({"payment_pending", "paid", "preparing"})
 RETURNABLE = frozenset({"shipped", "delivered", "purchase_confirmed"})
 
 
+# The two spellings of one fact: the ticket type (and category code) "cancellation" carries a
+# claim of kind "cancel"; "refund" carries "refund". Both vocabularies are in the API.
+KIND_BY_TICKET_TYPE = {"cancellation": "cancel", "refund": "refund"}
+TICKET_TYPE_BY_KIND = {kind: ticket_type for ticket_type, kind in KIND_BY_TICKET_TYPE.items()}
+
+
+def claim_kind_of(ticket_type: str) -> str | None:
+    """The claim kind a ticket of this type (or category code) carries; None for other tickets."""
+    return KIND_BY_TICKET_TYPE.get(ticket_type)
+
+
+def ticket_type_of(kind: str) -> str:
+    """The ticket type (and category code) of a claim of this kind."""
+    return TICKET_TYPE_BY_KIND[kind]
+
+
 def claim_kind_for(order_status: str) -> str | None:
     """What the customer may ask for an order in this status: ``cancel`` before shipment,
     ``refund`` (a return) after, None for a cancelled order."""
@@ -63,7 +79,7 @@ def claim_subject(kind: str, order_number: str, locale: str = "ko") -> str:
 def shown_subject(subject: str, ticket_type: str, order_number: str | None, locale: str) -> str:
     """A ticket's subject in the reader's language when it is one the desk generated for a claim
     (in either language); a subject the customer wrote is shown as written."""
-    kind = {"cancellation": "cancel", "refund": "refund"}.get(ticket_type)
+    kind = claim_kind_of(ticket_type)
     if kind is None or not order_number:
         return subject
     generated = {claim_subject(kind, order_number, "ko"), claim_subject(kind, order_number, "en")}

@@ -39,7 +39,7 @@ VOCABULARY: dict[str, tuple[str, str]] = {
 }
 
 # What ``{{ order.status }}`` says: (Korean, English) per order status code, the same words as
-# the pages' labels ("order_status" in app/web/labels.py; tests/services/test_canned.py keeps them equal).
+# the pages' labels ("order_status" in app/web/labels.py; tests/services/desk/test_canned.py keeps them equal).
 ORDER_STATUS_TEXT: dict[str, tuple[str, str]] = {
     "payment_pending": ("입금 대기", "Awaiting payment"),
     "paid": ("결제 완료", "Paid"),

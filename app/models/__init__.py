@@ -8,7 +8,7 @@ from app.models.message import Message
 from app.models.notification import Notification
 from app.models.order import Order
 from app.models.outbox import OutboxEvent, SentEmail
-from app.models.refund import OrderStatusChange, Refund, RefundRequest
+from app.models.refund import Claim, OrderStatusChange, Refund
 from app.models.search_document import SearchDocument
 from app.models.sla_policy import SlaEvent, SlaPolicy
 from app.models.support_queue import SupportQueue, queue_members
@@ -17,8 +17,8 @@ from app.models.user import ApiToken, User, UserSession
 from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category",
-    "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund", "RefundRequest",
+    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category", "Claim",
+    "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund",
     "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket",
     "TicketNumberCounter",
     "TicketPresence",

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.types import UTCDateTime
 
 
-class RefundRequest(db.Model):
+class Claim(db.Model):
     """What the customer asked for on a cancellation or refund ticket, and where its decision stands.
 
     ``state`` moves open → (awaiting_second_approval →) approved, or → denied, only through
@@ -18,6 +18,7 @@ class RefundRequest(db.Model):
     deciding at once produce one decision on SQLite and PostgreSQL alike.
     """
 
+    # The table keeps its first name (refund_requests); the code calls the concept a claim.
     __tablename__ = "refund_requests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -43,7 +44,7 @@ class RefundRequest(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str | None] = mapped_column(Text)
 
-    ticket = relationship("Ticket", backref=db.backref("refund_request", uselist=False))
+    ticket = relationship("Ticket", backref=db.backref("claim", uselist=False))
     order = relationship("Order")
     first_approver = relationship("User", foreign_keys=[first_approver_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
@@ -86,7 +87,7 @@ class Refund(db.Model):
     # so each overdue refund is announced once a day however many workers run the job.
     overdue_notified_on: Mapped[date | None] = mapped_column(Date)
 
-    request = relationship("RefundRequest", backref=db.backref("refund", uselist=False))
+    request = relationship("Claim", backref=db.backref("refund", uselist=False))
     order = relationship("Order")
     approved_by = relationship("User", foreign_keys=[approved_by_id])
     second_approved_by = relationship("User", foreign_keys=[second_approved_by_id])

@@ -172,7 +172,7 @@ CLAIM_BODIES = {"change_of_mind": "마음이 바뀌었어요.", "damaged_in_tran
 
 def _load_claims(customers, staff, orders, now) -> None:
     """Cancellation and refund tickets that exercise the policy module's rules."""
-    from app.domain.claim_flow import claim_subject
+    from app.domain.claim_flow import claim_subject, ticket_type_of
     from app.services.claims.refunds import ClaimIneligible, ClaimInput, decide, record_return
 
     used: set[int] = set()
@@ -185,11 +185,11 @@ def _load_claims(customers, staff, orders, now) -> None:
             customer = by_id[order.customer_id]
             line = order.snapshot["lines"][0]
             # undecided claims filed recently enough to be on time; decided ones days ago (환불 지연)
-            when = _claim_filed_at(customer, "cancellation" if kind == "cancel" else "refund", now, i) \
+            when = _claim_filed_at(customer, ticket_type_of(kind), now, i) \
                 if decision is None else now - timedelta(days=6, hours=i)
             try:
                 ticket = create_ticket(
-                    customer, category_code="cancellation" if kind == "cancel" else "refund",
+                    customer, category_code=ticket_type_of(kind),
                     subject=claim_subject(kind, order.number),
                     body=CLAIM_BODIES.get(reason, "받은 상품이 불량입니다."),
                     order_number=order.number, files=[], now=when,

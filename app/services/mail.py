@@ -115,12 +115,12 @@ def _refund_of(template: str, data: dict):
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models import Refund, RefundRequest, Ticket
+    from app.models import Claim, Refund, Ticket
 
     if data.get("refund_id"):
         return db.session.get(Refund, data["refund_id"])
-    return db.session.scalar(select(Refund).join(RefundRequest, Refund.request_id == RefundRequest.id)
-                             .join(Ticket, RefundRequest.ticket_id == Ticket.id)
+    return db.session.scalar(select(Refund).join(Claim, Refund.request_id == Claim.id)
+                             .join(Ticket, Claim.ticket_id == Ticket.id)
                              .where(Ticket.number == data.get("ticket_number")))
 
 

@@ -7,7 +7,7 @@ card and a stored refund's breakdown render with the same macros (templates/_cla
 from __future__ import annotations
 
 from app.domain.policy.evaluate import PolicyDecision, decision_to_dict
-from app.models import Order, RefundRequest
+from app.models import Claim, Order
 from app.web.locale import locale_code
 
 REASON_CODES = ("change_of_mind", "defective", "wrong_item", "damaged_in_transit", "misdescribed",
@@ -34,7 +34,7 @@ def line_names(order: Order) -> dict[str, str]:
     return {line["line_id"]: line.get("name", line["line_id"]) for line in order.lines}
 
 
-def request_lines(req: RefundRequest) -> list[dict]:
+def request_lines(req: Claim) -> list[dict]:
     """The request's lines with the product names of the order."""
     names = line_names(req.order)
     return [{"line_id": x["line_id"], "name": names.get(x["line_id"], x["line_id"]), "quantity": x["quantity"]}

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket
+from app.models import Claim, Order, OrderStatusChange, Refund, Ticket
 from app.services import unit_of_work
 from app.services.accounts.users import create_integration
 from tests.domain.policy_builders import API_EXAMPLE
@@ -117,7 +117,7 @@ def test_shipped_order_cannot_be_cancelled_and_says_what_to_do(client, shop, cus
     assert body["evaluation"]["outcome"] == "ineligible"
     assert body["evaluation"]["suggestion"]["kind"] == "refund"
     assert db.session.scalar(select(func.count(Ticket.id))) == 0
-    assert db.session.scalar(select(func.count(RefundRequest.id))) == 0
+    assert db.session.scalar(select(func.count(Claim.id))) == 0
 
 
 def test_a_claim_that_became_ineligible_cannot_be_approved(client, shop, customer):
@@ -182,7 +182,7 @@ def test_deny_needs_a_reason_and_customers_cannot_decide(client, shop, customer)
     denied = client.post(f"/api/v1/tickets/{number}/decision", headers=bearer(agent),
                          json={"action": "deny", "note": "판매자 확인 결과 이미 출고되었습니다."})
     assert denied.status_code == 200 and denied.get_json()["request"]["state"] == "denied"
-    assert db.session.scalars(select(RefundRequest)).one().state == "denied"
+    assert db.session.scalars(select(Claim)).one().state == "denied"
 
 
 @pytest.mark.parametrize("round_", range(15))

@@ -9,12 +9,14 @@ import pytest
 from app.domain.claim_flow import (
     DecisionNotice,
     claim_kind_for,
+    claim_kind_of,
     claim_subject,
     decision_message,
     discovered_at,
     return_arrived_message,
     shown_subject,
     ticket_status_after_decision,
+    ticket_type_of,
 )
 from app.domain.ticket_flow import Status
 
@@ -103,3 +105,11 @@ def test_discovered_at_reads_a_picked_day_as_noon_in_korea(picked, now, expected
 def test_discovered_at_refuses_a_future_or_unreadable_day(picked):
     with pytest.raises(ValueError):
         discovered_at(picked, NOON)
+
+
+def test_a_claims_kind_and_its_tickets_type_are_one_fact_in_two_spellings():
+    assert claim_kind_of("cancellation") == "cancel"
+    assert claim_kind_of("refund") == "refund"
+    assert claim_kind_of("inquiry") is None
+    for kind in ("cancel", "refund"):
+        assert claim_kind_of(ticket_type_of(kind)) == kind

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Attachment, Refund, RefundRequest, Ticket
+from app.models import Attachment, Claim, Refund, Ticket
 from tests.conftest import BrowserClient
 from tests.factories import PASSWORD, login, make_policy_order, make_user, png_bytes
 from tests.journeys.browser import mail_to
@@ -117,7 +117,7 @@ def test_a_return_past_its_window_cannot_be_filed_and_an_exception_can_be_asked(
     assert response.status_code == 422
     assert "신청이 접수되지 않았습니다." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Ticket.id))) == 0
-    assert db.session.scalar(select(func.count(RefundRequest.id))) == 0
+    assert db.session.scalar(select(func.count(Claim.id))) == 0
 
     # The way that is open: an ordinary inquiry asking for an exception, about this order.
     page = page.click("예외를 요청하는 1:1 문의")
@@ -166,7 +166,7 @@ def test_a_defect_return_with_photos_waits_for_the_parcel_then_is_solved(app, br
     page = page.form(action=f"/desk/tickets/{number}/return").fill(received_at=arrived).submit()
     assert "반품 도착과 검수 결과를 기록했습니다." in page.flashes()
     ticket = _ticket(number)
-    refund = ticket.refund_request.refund
+    refund = ticket.claim.refund
     assert ticket.status == "solved" and refund.due_by is not None
     assert "반품 상품 도착을 기록했습니다" in page.text
     mine = person.get(f"/inquiries/{number}")

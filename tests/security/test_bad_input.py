@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, RefundRequest, Ticket
+from app.models import Claim, Order, Ticket
 from app.services import unit_of_work
 from app.services.accounts.users import create_integration
 from tests.domain.policy_builders import API_EXAMPLE
@@ -57,7 +57,7 @@ def _shape(response) -> dict:
 
 def _counts():
     db.session.expire_all()
-    return tuple(db.session.scalar(select(func.count(m.id))) for m in (Ticket, RefundRequest, Order))
+    return tuple(db.session.scalar(select(func.count(m.id))) for m in (Ticket, Claim, Order))
 
 
 @pytest.mark.parametrize("payload", [DEEP, DEEP_OBJECT], ids=["array", "object"])
@@ -120,7 +120,7 @@ def test_a_return_inspection_of_the_wrong_shape_is_a_422(client, app, inspection
         response = client.patch(f"/api/v1/tickets/{number}", headers=bearer(agent), json=body)
         assert response.status_code == 422, response.get_json()
         assert _shape(response)["fields"]
-    assert db.session.scalar(select(RefundRequest.return_inspection)) is None
+    assert db.session.scalar(select(Claim.return_inspection)) is None
 
 
 @pytest.mark.parametrize("quantity", ["²", "١", "𝟏", "1.0", "-1", "1e3", "99999999999"])

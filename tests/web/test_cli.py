@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, RefundRequest, Ticket, User
+from app.models import Claim, Order, Ticket, User
 from app.services.accounts.users import user_for_token
 from app.web.clock import utcnow
 
@@ -23,7 +23,7 @@ def test_seed_demo_loads_everything_once(app, runner):
     statuses = {s for (s,) in db.session.execute(select(Ticket.status).distinct())}
     assert statuses == {"new", "open", "pending", "on_hold", "solved", "closed"}
     assert 40 <= db.session.scalar(select(func.count(Ticket.id))) <= 50
-    assert db.session.scalar(select(func.count(RefundRequest.id))) >= 4
+    assert db.session.scalar(select(func.count(Claim.id))) >= 4
     again = runner.invoke(args=["seed", "demo"])
     assert "already loaded" in again.output
     assert db.session.scalar(select(func.count(Order.id))) == 60

@@ -21,6 +21,7 @@ from app.domain import access
 from app.domain.claim_flow import (
     ClaimState,
     DecisionNotice,
+    claim_kind_of,
     decision_message,
     return_arrived_message,
     ticket_status_after_decision,
@@ -46,7 +47,7 @@ from app.domain.policy.evaluate import (
 from app.domain.policy.json import order_from_dict
 from app.domain.vocabulary import SEOUL, Role
 from app.extensions import db
-from app.models import Order, OrderStatusChange, Refund, RefundRequest, Ticket, User
+from app.models import Claim, Order, OrderStatusChange, Refund, Ticket, User
 from app.services.audit import record_event
 from app.services.notifications import notify
 from app.services.sla.clock import public_holidays
@@ -159,7 +160,7 @@ def _policy_request(request_key: str, claim: ClaimInput, *, requested_at: dateti
         return_received_at=return_received_at)
 
 
-def _claim_of(req: RefundRequest) -> ClaimInput:
+def _claim_of(req: Claim) -> ClaimInput:
     return ClaimInput(kind=req.kind, lines=[(x["line_id"], x["quantity"]) for x in req.lines], reason=req.reason,
                       reason_text=req.reason_text or "", attestations=req.attestations or {},
                       discovered_at=req.discovered_at)
@@ -194,7 +195,7 @@ def check_claim(ticket_type: str, order: Order, claim: ClaimInput, now: datetime
     """Before anything is written: the request fits the inquiry type and the order, and the policy
     does not refuse it (an ineligible claim is never filed; needs-review ones are). A snapshot the
     policy cannot read (None) does not stop the customer: an agent sees why and can deny it."""
-    expected = {"cancellation": "cancel", "refund": "refund"}.get(ticket_type)
+    expected = claim_kind_of(ticket_type)
     if expected is None or claim.kind != expected:
         raise invalid({"kind": "mismatch"}, "문의 유형과 신청 종류가 맞지 않습니다.",
                       "The request kind does not match the inquiry type.")
@@ -215,9 +216,9 @@ def check_claim(ticket_type: str, order: Order, claim: ClaimInput, now: datetime
     return decision
 
 
-def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime) -> RefundRequest:
+def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime) -> Claim:
     """Attach the customer's request (already checked by ``check_claim``) to its new ticket."""
-    req = RefundRequest(ticket_id=ticket.id, order_id=order.id, request_key=f"RQ-{ticket.number}", kind=claim.kind,
+    req = Claim(ticket_id=ticket.id, order_id=order.id, request_key=f"RQ-{ticket.number}", kind=claim.kind,
                         lines=[{"line_id": line_id, "quantity": qty} for line_id, qty in claim.lines],
                         reason=claim.reason, reason_text=claim.reason_text, attestations=claim.attestations or {},
                         discovered_at=claim.discovered_at, requested_at=now, status_at_request=order.status,
@@ -229,14 +230,14 @@ def open_request(ticket: Ticket, order: Order, claim: ClaimInput, now: datetime)
 
 # ----------------------------------------------------------------- evaluation and decision
 
-def evaluate_request(req: RefundRequest, now: datetime) -> PolicyDecision:
+def evaluate_request(req: Claim, now: datetime) -> PolicyDecision:
     request = _policy_request(req.request_key, _claim_of(req), requested_at=req.requested_at,
                               status_at_request=req.status_at_request, return_received_at=req.return_received_at,
                               inspection=req.return_inspection)
     return evaluate(snapshot_of(req.order), request, now, policy_config(now))
 
 
-def digest(req: RefundRequest, decision: PolicyDecision) -> str:
+def digest(req: Claim, decision: PolicyDecision) -> str:
     """What the agent saw: the order's version and the decision's outcome and money."""
     body = decision_to_dict(decision)
     material = json.dumps({"order": req.order.version, "outcome": body["outcome"], "breakdown": body["breakdown"],
@@ -244,10 +245,10 @@ def digest(req: RefundRequest, decision: PolicyDecision) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:20]
 
 
-def request_for(actor: User, ticket: Ticket) -> RefundRequest:
+def request_for(actor: User, ticket: Ticket) -> Claim:
     """The ticket's claim; the caller loaded the ticket with access. An ordinary inquiry has none: that
     is a 409 ``not_a_claim`` (the ticket exists, it is just not a cancellation or refund), not a 404."""
-    req = db.session.scalar(select(RefundRequest).where(RefundRequest.ticket_id == ticket.id))
+    req = db.session.scalar(select(Claim).where(Claim.ticket_id == ticket.id))
     if req is None:
         raise Conflict("not_a_claim", "이 문의는 취소·환불 신청이 아닙니다.",
                        "This ticket is not a cancellation or refund request.")
@@ -264,18 +265,18 @@ class DecisionChanged(Conflict):
 
 @dataclass
 class DecisionResult:
-    request: RefundRequest
+    request: Claim
     decision: PolicyDecision | None  # None: denied on an order the policy could not read
     refund: Refund | None
 
 
-def _move(req: RefundRequest, expected_state: str, **values) -> None:
+def _move(req: Claim, expected_state: str, **values) -> None:
     """Conditional update: only if the request is still as read. Loses → 409 already decided."""
     result = db.session.execute(
-        update(RefundRequest)
-        .where(RefundRequest.id == req.id, RefundRequest.state == expected_state,
-               RefundRequest.version == req.version)
-        .values(version=RefundRequest.version + 1, **values)
+        update(Claim)
+        .where(Claim.id == req.id, Claim.state == expected_state,
+               Claim.version == req.version)
+        .values(version=Claim.version + 1, **values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.rollback()
@@ -345,7 +346,7 @@ def decide(actor: User, ticket: Ticket, *, action: str, note: str | None, now: d
     return DecisionResult(req, decision, refund)
 
 
-def _record_refund(req: RefundRequest, decision: PolicyDecision, actor: User, now: datetime, *,
+def _record_refund(req: Claim, decision: PolicyDecision, actor: User, now: datetime, *,
                    second: bool) -> Refund:
     body = decision_to_dict(decision)
     b = decision.breakdown
@@ -452,7 +453,7 @@ def return_input(received_local: str | None, condition: str | None, note: str | 
     return data
 
 
-def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> RefundRequest:
+def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Claim:
     """Agents record when the returned parcel arrived and what the inspection found; the
     decision is re-evaluated with them (they drive the refund due date and the exclusions)."""
     if not access.can_work_ticket(actor.actor(), requester_id=ticket.requester_id, queue_id=ticket.queue_id):
@@ -500,7 +501,7 @@ def record_return(actor: User, ticket: Ticket, data: dict, now: datetime) -> Ref
     return req
 
 
-def _return_arrived(actor: User, ticket: Ticket, req: RefundRequest, data: dict, now: datetime) -> RefundRequest:
+def _return_arrived(actor: User, ticket: Ticket, req: Claim, data: dict, now: datetime) -> Claim:
     """A return approved before its parcel came back has arrived: the refund's 3 business days start
     now (TIMELINE-3-BUSINESS-DAYS), the customer is told the date, and the ticket is solved."""
     try:

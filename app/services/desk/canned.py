@@ -20,7 +20,7 @@ from app.domain.ticket_flow import AGENT_SETTABLE
 from app.domain.vocabulary import SEOUL, Priority
 from app.extensions import db
 from app.models import CannedAnswer, CannedAnswerUse, Category, SupportQueue, Ticket, User
-from app.models.refund import Refund, RefundRequest
+from app.models.refund import Claim, Refund
 from app.services.tickets.core import BODY_MAX, add_message, update_ticket
 
 TITLE_MAX = 200
@@ -238,7 +238,7 @@ def _seoul(value: datetime | None) -> str | None:
 
 def latest_refund(ticket: Ticket) -> Refund | None:
     """The newest approved refund of this ticket's request or, failing that, of its order."""
-    conditions = [Refund.request_id.in_(select(RefundRequest.id).where(RefundRequest.ticket_id == ticket.id))]
+    conditions = [Refund.request_id.in_(select(Claim.id).where(Claim.ticket_id == ticket.id))]
     if ticket.order_id is not None:
         conditions.append(Refund.order_id == ticket.order_id)
     return db.session.scalar(select(Refund).where(or_(*conditions)).order_by(Refund.id.desc()).limit(1))

@@ -52,7 +52,7 @@ def merge(actor: User, source: Ticket, target: Ticket, now: datetime) -> Ticket:
     for ticket in (source, target):
         if ticket.status == Status.CLOSED:
             raise _closed(ticket)
-    if source.refund_request is not None:
+    if source.claim is not None:
         raise invalid({"target": "has_claim"}, "취소/환불 신청이 있는 문의는 다른 문의에 병합할 수 없습니다.",
                       "An inquiry with a cancellation/refund request cannot be merged into another.", code="has_claim")
 

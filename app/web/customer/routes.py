@@ -139,7 +139,7 @@ def inquiry(number: str):
 
 
 def _inquiry_page(ticket, reply_form=None, status=200, files_again=()):
-    req = ticket.refund_request
+    req = ticket.claim
     return render_template("customer/inquiry.html", ticket=ticket, files_again=files_again,
                            messages=visible_messages(current_user, ticket),
                            expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.domain import access
-from app.domain.claim_flow import claim_kind_for, claim_subject, discovered_at
+from app.domain.claim_flow import claim_kind_for, claim_subject, discovered_at, ticket_type_of
 from app.domain.errors import DomainError, NotFound
 from app.services import unit_of_work
 from app.services.claims.intake import create_ticket
@@ -174,7 +174,7 @@ def _submit(form: ClaimForm, order, kind: str, lines: list[dict], chosen: dict[s
         return redirect(url_for("customer.inquiry", number=existing.number))
     subject = claim_subject(kind, order.number)  # stored in Korean, shown in the reader's language
     body = claim_input.reason_text or _summary(lines, chosen, claim_input.reason)
-    ticket = create_ticket(current_user, category_code="cancellation" if kind == "cancel" else "refund",
+    ticket = create_ticket(current_user, category_code=ticket_type_of(kind),
                            subject=subject, body=body, order_number=order.number,
                            files=request.files.getlist(form.files.name), now=utcnow(),
                            submission_key=form.submission_key.data, claim=claim_input)

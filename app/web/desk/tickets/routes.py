@@ -66,7 +66,7 @@ def _update_form(ticket) -> TicketUpdateForm:
 def _claim(ticket, form: DecisionForm | None = None, decision=None, error: str | None = None) -> dict | None:
     """The 취소/환불 결정 card: the request, the live evaluation (or ``decision``, the one a 409
     carried), the decision form with the digest of what is shown, and any refusal to show."""
-    req = ticket.refund_request
+    req = ticket.claim
     if req is None:
         return None
     card = {"req": req, "lines": request_lines(req), "names": line_names(req.order), "error": error,
@@ -254,7 +254,7 @@ def update(number: str):
 def decision(number: str):
     """Approve or deny the ticket's cancellation/refund request against the policy, now."""
     ticket = load_ticket_for(current_user, number)
-    if ticket.refund_request is None:
+    if ticket.claim is None:
         abort(404)
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -291,7 +291,7 @@ def record_return(number: str):
     approval, the arrival starts the refund's 3 business days and solves the ticket."""
     ticket = load_ticket_for(current_user, number)
     form = ReturnForm()
-    if not form.validate_on_submit() or ticket.refund_request is None:
+    if not form.validate_on_submit() or ticket.claim is None:
         abort(400)
     with run_use_case() as outcome:
         data = return_input(form.received_at.data, form.condition.data, form.note.data, utcnow())

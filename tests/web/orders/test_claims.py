@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Order, Refund, RefundRequest, Ticket
+from app.models import AuditEvent, Claim, Order, Refund, Ticket
 from app.services import unit_of_work
 from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import parse_claim, preview
@@ -42,7 +42,7 @@ def _digest(page: str) -> str:
 
 def _counts() -> tuple[int, int, int]:
     db.session.expire_all()
-    return (db.session.scalar(select(func.count(Ticket.id))), db.session.scalar(select(func.count(RefundRequest.id))),
+    return (db.session.scalar(select(func.count(Ticket.id))), db.session.scalar(select(func.count(Claim.id))),
             db.session.scalar(select(func.count(Refund.id))))
 
 
@@ -145,7 +145,7 @@ def test_submit_files_a_cancellation_ticket_with_its_request(app, make_client):
     assert ticket.type == "cancellation" and ticket.category.code == "cancellation"
     assert ticket.subject == f"주문 {order.number} 취소 신청" and ticket.order_id == order.id
     assert ticket.queue.slug == "orders"
-    req = ticket.refund_request
+    req = ticket.claim
     assert (req.kind, req.lines, req.reason, req.state) == ("cancel", [{"line_id": "L1", "quantity": 2}],
                                                              "change_of_mind", "open")
     assert req.status_at_request == "preparing"
@@ -181,7 +181,7 @@ def test_refund_form_asks_about_the_item_and_files_a_refund_ticket(app, make_cli
         1, reason="defective", action="submit", packaging_intact="no", opened_for_inspection_only="yes",
         unused="yes", reason_text="밑창이 떨어져 있었습니다."))
     assert response.status_code == 302
-    req = db.session.scalars(select(RefundRequest)).one()
+    req = db.session.scalars(select(Claim)).one()
     assert req.ticket.type == "refund" and req.ticket.subject == f"주문 {order.number} 반품·환불 신청"
     assert req.attestations == {"packaging_intact": False, "opened_for_inspection_only": True, "unused": True}
     assert req.ticket.messages[0].body == "밑창이 떨어져 있었습니다."
@@ -297,7 +297,7 @@ def test_a_stale_evaluation_is_refused_with_409_and_the_new_one_shown(app, make_
     assert _digest(page) != seen
     assert 'value="approve"' not in page  # nothing left to approve; deny stays
     assert _counts() == (1, 1, 0)
-    assert db.session.scalars(select(RefundRequest)).one().state == "open"
+    assert db.session.scalars(select(Claim)).one().state == "open"
 
 
 def test_deny_needs_a_note_and_the_customer_reads_it(app, make_client):
@@ -310,12 +310,12 @@ def test_deny_needs_a_note_and_the_customer_reads_it(app, make_client):
                               {"action": "deny", "note": "  ", "evaluation_digest": digest})
     assert response.status_code == 422
     assert "거절 사유를 입력해 주세요." in _text(response)
-    assert db.session.scalars(select(RefundRequest)).one().state == "open"
+    assert db.session.scalars(select(Claim)).one().state == "open"
 
     response = desk.post_form(f"/desk/tickets/{ticket.number}/decision",
                               {"action": "deny", "note": "판매자가 이미 출고했습니다.", "evaluation_digest": digest})
     assert response.status_code == 302
-    req = db.session.scalars(select(RefundRequest)).one()
+    req = db.session.scalars(select(Claim)).one()
     assert req.state == "denied" and req.decision_note == "판매자가 이미 출고했습니다."
     assert _counts() == (1, 1, 0)
     mine = _text(_browser(make_client, customer).get(f"/inquiries/{ticket.number}"))
@@ -336,7 +336,7 @@ def test_needs_review_is_approved_only_with_the_agents_judgement(app, make_clien
     response = desk.post_form(f"/desk/tickets/{ticket.number}/decision", {
         "action": "approve", "note": "단순 변심으로 분류", "judgement": "y", "evaluation_digest": _digest(page)})
     assert response.status_code == 302
-    assert db.session.scalars(select(RefundRequest)).one().state == "approved"
+    assert db.session.scalars(select(Claim)).one().state == "approved"
 
 
 def test_a_large_refund_waits_for_a_second_approval_by_another_lead(app, make_client):
@@ -381,7 +381,7 @@ def test_customers_and_other_queues_cannot_decide(app, make_client):
     assert elsewhere.post_form(f"/desk/tickets/{ticket.number}/decision", decision).status_code == 404
     assert elsewhere.get(f"/desk/tickets/{ticket.number}").status_code == 404
     assert _counts() == (1, 1, 0)
-    assert db.session.scalars(select(RefundRequest)).one().state == "open"
+    assert db.session.scalars(select(Claim)).one().state == "open"
     assert db.session.scalar(select(func.count(AuditEvent.id))) == events
     assert db.session.get(Order, order.id).status == "preparing"
 

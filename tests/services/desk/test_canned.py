@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.domain import placeholders
 from app.domain.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from app.models import CannedAnswer, CannedAnswerUse, Message, Refund, RefundRequest
+from app.models import CannedAnswer, CannedAnswerUse, Claim, Message, Refund
 from app.seed import canned_answers
 from app.services import unit_of_work
 from app.services.desk import canned
@@ -176,7 +176,7 @@ def test_refund_amount_is_the_latest_refund_in_won(people, now):
     customer = people["customer"]
     order = make_order(customer)
     ticket = make_ticket(customer, category="refund", order=order, now=now)
-    request = RefundRequest(ticket_id=ticket.id, order_id=order.id, request_key="k-1", kind="refund", lines=[],
+    request = Claim(ticket_id=ticket.id, order_id=order.id, request_key="k-1", kind="refund", lines=[],
                             reason="defective", requested_at=now, status_at_request="delivered", state="approved")
     db.session.add(request)
     db.session.flush()
