@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/munui_test
+# Test processes (pytest-xdist); each has its own database, instance directory and Redis database.
+TEST_PROCESSES ?= 2
 
 .PHONY: run prepare test test-pg install install-dev translations worker bench lint clean
 
@@ -40,11 +42,11 @@ run: prepare
 ## Install and run the whole suite (SQLite; PostgreSQL must be reachable for its tests).
 test: install-dev translations
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES)
 
 ## The database tests again, against PostgreSQL.
 test-pg: install-dev translations
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -n $(TEST_PROCESSES)
 
 ## Production mode: REDIS_URL=redis://… make worker (any number of them).
 worker: install translations

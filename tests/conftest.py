@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-os.environ.setdefault("MUNUI_INSTANCE_DIR", "/tmp/munui-test-instance")
+# Each pytest-xdist worker (gw0, gw1, …) gets its own instance directory.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+_INSTANCE = os.environ.get("MUNUI_INSTANCE_DIR", "/tmp/munui-test-instance")
+os.environ["MUNUI_INSTANCE_DIR"] = f"{_INSTANCE}-{_XDIST_WORKER}" if _XDIST_WORKER else _INSTANCE
 
 from app import create_app  # noqa: E402
 from app.extensions import db, limiter  # noqa: E402
@@ -67,14 +70,18 @@ def database_url(tmp_path_factory):
 
 
 def _reset(app) -> None:
+    """Empty every table (children first) and restart the ids at 1.
+
+    DELETE, not TRUNCATE, on PostgreSQL too: a test leaves a few rows, and TRUNCATE's new
+    files per table cost ~0.2 s per test where DELETE costs a few ms.
+    """
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
         if db.engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            # (SQLite's rowids restart by themselves in an empty table.)
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
 
 
 # The settings a test may point at its own directories; everything else is the session's.

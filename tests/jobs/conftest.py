@@ -21,7 +21,11 @@ from app.extensions import db
 ROOT = Path(__file__).resolve().parents[2]
 # A database of the machine's Redis per test run (by process id), so two runs at once — the SQLite
 # and PostgreSQL suites, or two checkouts — never flush each other's queues.
-SHARED_REDIS = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{2 + os.getpid() % 14}")
+# A Redis database per test process: pytest-xdist workers (gw0, gw1, …) each get their own,
+# a lone run one chosen by its pid (so two runs on one server rarely meet).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_REDIS_DB = 2 + (int(_WORKER[2:]) if _WORKER[2:].isdigit() else os.getpid() % 7 + 7) % 14
+SHARED_REDIS = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_REDIS_DB}")
 
 
 def free_port() -> int:
