@@ -59,6 +59,15 @@ def search_check_command(fix):
     raise SystemExit(1)
 
 
+@sla_cli.command("targets")
+def sla_targets_command():
+    """Recompute every ticket's SLA targets from its history (once, after upgrading to them)."""
+    from app.services.sla.clock import rebuild_targets
+    from app.web.clock import utcnow
+
+    click.echo(f"SLA targets recomputed for {rebuild_targets(utcnow())} ticket(s)")
+
+
 @sla_cli.command("sweep")
 def sla_sweep_command():
     """Run the SLA sweep once now (the worker runs it every minute)."""

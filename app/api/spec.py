@@ -260,6 +260,22 @@ def _schemas() -> dict:
                 "resolution_due_at": _nullable(_time()),
                 "state": _nullable({"type": "string", "enum": SLA_STATES}),
                 "paused": {"type": "boolean", "description": "True while waiting on the customer."},
+                "first_response": _nullable(_ref("SlaTarget")),
+                "next_reply": _nullable(_ref("SlaTarget")),
+                "resolution": _nullable(_ref("SlaTarget")),
+            },
+        },
+        "SlaTarget": {
+            "type": "object",
+            "description": "One target (the newest next-reply cycle for next_reply); null when the policy has "
+                           "none. A met target keeps its met_at; a late one its breached_at (the due time).",
+            "required": ["due_at", "state", "met_at", "breached_at"],
+            "additionalProperties": False,
+            "properties": {
+                "due_at": _nullable(_time()),
+                "state": {"type": "string", "enum": SLA_STATES},
+                "met_at": _nullable(_time()),
+                "breached_at": _nullable(_time()),
             },
         },
         "Ticket": {

@@ -19,6 +19,7 @@ from app.services.attachments import load_attachment_for
 from app.services.claims.intake import create_ticket
 from app.services.claims.refunds import ClaimIneligible
 from app.services.search import SearchRequest, search_tickets
+from app.services.sla.clock import targets_of
 from app.services.tickets.core import (
     UNSET,
     TicketFilters,
@@ -96,7 +97,9 @@ def create():
 @token_required(*HUMANS)
 def index():
     items, total, page, per_page = list_tickets_from_query()
-    return jsonify({"items": [ticket_json(t) for t in items], "page": page, "per_page": per_page,
+    targets = targets_of([t.id for t in items])
+    return jsonify({"items": [ticket_json(t, targets=targets.get(t.id, {})) for t in items], "page": page,
+                    "per_page": per_page,
                     "total": total})
 
 

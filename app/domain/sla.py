@@ -158,3 +158,30 @@ def state_at(now: datetime, *, due_at: datetime | None, warn_at: datetime | None
     if warn_at is not None and now >= warn_at:
         return SlaState.AT_RISK
     return SlaState.OK
+
+
+def target_state(now: datetime, *, due_at: datetime | None, warn_at: datetime | None,
+                 outcome: str | None) -> SlaState:
+    """One stored target's state now: its outcome once fulfilled; else breached past its due
+    time, paused while it has none (the clock stands still), at risk past its warning, ok."""
+    if outcome is not None:
+        return SlaState(outcome)
+    if due_at is None:
+        return SlaState.PAUSED
+    if now >= due_at:
+        return SlaState.BREACHED
+    if warn_at is not None and now >= warn_at:
+        return SlaState.AT_RISK
+    return SlaState.OK
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The ``share`` quantile (0.5 median, 0.9 the 90th percentile) by linear interpolation
+    between closest ranks — PostgreSQL's ``percentile_cont`` — or None for no values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = (len(ordered) - 1) * share
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)

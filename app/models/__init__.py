@@ -10,7 +10,7 @@ from app.models.order import Order
 from app.models.outbox import OutboxEvent, SentEmail
 from app.models.refund import Claim, OrderStatusChange, Refund
 from app.models.search_document import SearchDocument
-from app.models.sla_policy import SlaEvent, SlaPolicy
+from app.models.sla_policy import SlaEvent, SlaPolicy, SlaTarget
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
 from app.models.user import ApiToken, User, UserSession
@@ -19,7 +19,7 @@ from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category", "Claim",
     "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund",
-    "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SupportQueue", "Tag", "Ticket",
+    "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SlaTarget", "SupportQueue", "Tag", "Ticket",
     "TicketNumberCounter",
     "TicketPresence",
     "User", "UserSession", "WorkCalendar", "queue_members", "ticket_tags",

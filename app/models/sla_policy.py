@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -66,3 +66,42 @@ class SlaEvent(db.Model):
     alert_key: Mapped[str | None] = mapped_column(String(60))
 
     policy = relationship("SlaPolicy", lazy="joined")
+
+
+class SlaTarget(db.Model):
+    """One target of one ticket (first response, resolution, or one next-reply cycle), as the
+    clock last computed it: what the API's per-target state and the SLA reports read.
+
+    Kept by ``services/sla/clock.refresh`` in the transaction of every change that moves a
+    clock, so it is never behind the ticket. A target is *decided* when it is fulfilled
+    (``outcome`` met or breached, ``business_minutes`` the running time it took) or when its
+    due time passes unfulfilled (breached at ``due_at``; read-time, no sweep needed). The
+    ticket's queue, assignee, category, priority and membership are those at the last change,
+    so a report counts a target where it was decided.
+    """
+
+    __tablename__ = "sla_targets"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", "cycle", name="uq_sla_targets_ticket_metric_cycle"),
+        # Reports: fulfilled targets by day, and due (possibly breached) ones by day.
+        Index("ix_sla_targets_fulfilled", "fulfilled_at"),
+        Index("ix_sla_targets_due", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    target_minutes: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # met | breached once fulfilled; None while running.
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    business_minutes: Mapped[float | None] = mapped_column(Float)
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("support_queues.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
+    priority: Mapped[str] = mapped_column(String(10))
+    membership: Mapped[str] = mapped_column(String(10))

@@ -137,7 +137,7 @@ def test_create_ticket_with_json(app, client):
     assert ticket["requester"] == {"id": customer.id, "name": "김민지"}
     assert _aware(ticket["created_at"]) == _aware(ticket["updated_at"])
     assert set(ticket["sla"]) == {"policy", "first_response_due_at", "next_reply_due_at", "resolution_due_at",
-                                  "state", "paused"}
+                                  "state", "paused", "first_response", "next_reply", "resolution"}
     # A normal-priority inquiry: the 보통 policy, first answer within 8 business hours.
     assert ticket["sla"]["policy"] == "보통" and ticket["sla"]["state"] == "ok"
     assert ticket["sla"]["paused"] is False and ticket["sla"]["next_reply_due_at"] is None
@@ -448,3 +448,40 @@ def test_patch_assignee_must_be_an_id_or_null(app, client, value):
                             json={"assignee_id": value})
     assert response.status_code == 422
     assert response.get_json()["error"]["fields"] == {"assignee_id": "not_an_id"}
+
+
+# ------------------------------------------------------------------ the SLA's targets
+
+def test_a_met_first_response_is_visible_per_target(app, client):
+    customer = make_user("customer")
+    agent = make_user("agent", queues=["general"])
+    ticket = make_ticket(customer)  # now: the API reads the real clock
+    before = client.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(customer)).get_json()["sla"]
+    assert before["first_response"]["state"] in ("ok", "at_risk")
+    assert before["first_response"]["met_at"] is None and before["first_response"]["breached_at"] is None
+    assert before["resolution"]["state"] in ("ok", "at_risk")
+    assert before["next_reply"] is None  # no customer reply after a first response yet
+
+    client.post(f"/api/v1/tickets/{ticket.number}/messages", headers=bearer(agent), json={"body": "확인했습니다."})
+    after = client.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(customer)).get_json()["sla"]
+    first = after["first_response"]
+    assert first["state"] == "met" and first["met_at"] is not None and first["breached_at"] is None
+    assert _aware(first["met_at"]) <= _aware(first["due_at"])
+    assert after["resolution"]["state"] in ("ok", "at_risk") and after["resolution"]["met_at"] is None
+    # The list answers the same, per ticket.
+    listed = client.get("/api/v1/tickets", headers=bearer(agent)).get_json()["items"]
+    assert [t["sla"]["first_response"]["state"] for t in listed if t["number"] == ticket.number] == ["met"]
+
+    # The customer writes again: the next-reply target of that cycle starts running.
+    client.post(f"/api/v1/tickets/{ticket.number}/messages", headers=bearer(customer), json={"body": "언제요?"})
+    again = client.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(customer)).get_json()["sla"]
+    assert again["next_reply"]["state"] in ("ok", "at_risk") and again["next_reply"]["due_at"] is not None
+    assert again["first_response"]["state"] == "met"
+
+
+def test_a_target_past_due_reads_breached_at_its_due_time(app, client):
+    customer = make_user("customer")
+    ticket = make_ticket(customer, now=datetime.now(UTC) - timedelta(days=30))
+    sla = client.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(customer)).get_json()["sla"]
+    first = sla["first_response"]
+    assert first["state"] == "breached" and first["breached_at"] == first["due_at"] and first["met_at"] is None

@@ -25,7 +25,7 @@ from app.domain.sla import Metric, SlaState, Timer, next_alert, state_at, timer
 from app.domain.ticket_flow import Status, clock_moves
 from app.domain.vocabulary import SEOUL, Role
 from app.extensions import db
-from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket, User, WorkCalendar
+from app.models import SlaEvent, SlaPolicy, SlaTarget, SupportQueue, Ticket, User, WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,50 @@ def refresh(ticket: Ticket, now: datetime) -> Clock:
     ticket.sla_due_at = min((t.due_at for t in running if t.due_at), default=None)
     ticket.sla_warn_at = min((t.warn_at for t in running if t.warn_at), default=None)
     ticket.sla_next_check_at = next_alert(clock.timers, clock.alerts)
+    _store_targets(ticket, clock)
     return clock
+
+
+def _store_targets(ticket: Ticket, clock: Clock) -> None:
+    """Write each timer as the ticket's ``sla_targets`` row (what the API and reports read).
+
+    Decided rows of earlier next-reply cycles stay as they were; a running row whose timer the
+    clock no longer has (the policy changed) goes.
+    """
+    if ticket.id is None:
+        return
+    rows = {(r.metric, r.cycle): r for r in db.session.scalars(
+        select(SlaTarget).where(SlaTarget.ticket_id == ticket.id))}
+    current = set()
+    for t in clock.timers:
+        key = (t.metric.value, t.cycle)
+        current.add(key)
+        row = rows.get(key)
+        if row is None:
+            row = SlaTarget(ticket_id=ticket.id, metric=t.metric.value, cycle=t.cycle)
+            db.session.add(row)
+        done = t.fulfilled_at is not None
+        row.started_at, row.target_minutes = t.started_at, t.target_minutes
+        row.due_at, row.warn_at, row.fulfilled_at = t.due_at, t.warn_at, t.fulfilled_at
+        row.outcome = t.state.value if done else None
+        row.business_minutes = round(t.elapsed_minutes, 2) if done else None
+        row.queue_id, row.assignee_id, row.category_id = ticket.queue_id, ticket.assignee_id, ticket.category_id
+        row.priority = ticket.priority
+        row.membership = ticket.requester.membership if ticket.requester else "basic"
+    for key, row in rows.items():
+        if key not in current and row.outcome is None:
+            db.session.delete(row)
+
+
+def targets_of(ticket_ids: list[int]) -> dict[int, dict[str, SlaTarget]]:
+    """Each ticket's latest target per metric (the newest next-reply cycle), for the API."""
+    found: dict[int, dict[str, SlaTarget]] = {}
+    if not ticket_ids:
+        return found
+    for row in db.session.scalars(select(SlaTarget).where(SlaTarget.ticket_id.in_(ticket_ids))
+                                  .order_by(SlaTarget.cycle)):
+        found.setdefault(row.ticket_id, {})[row.metric] = row
+    return found
 
 
 def ticket_state(ticket: Ticket, now: datetime) -> SlaState | None:
@@ -314,6 +357,23 @@ def refresh_open_tickets(now: datetime, *, batch: int = 500) -> int:
             return count
         for ticket in tickets:
             reapply(ticket, now, reason="policy_changed")
+        count += len(tickets)
+        last_id = tickets[-1].id
+        db.session.commit()
+
+
+def rebuild_targets(now: datetime, *, batch: int = 500) -> int:
+    """Recompute every ticket's SLA targets from its history (after an upgrade), a batch per
+    transaction; returns how many tickets. Running it again changes nothing."""
+    last_id, count = 0, 0
+    while True:
+        tickets = db.session.scalars(
+            select(Ticket).where(Ticket.sla_policy_id.is_not(None), Ticket.id > last_id)
+            .order_by(Ticket.id).limit(batch)).all()
+        if not tickets:
+            return count
+        for ticket in tickets:
+            refresh(ticket, now)
         count += len(tickets)
         last_id = tickets[-1].id
         db.session.commit()

@@ -1,16 +1,16 @@
 """SLA in the ticket's life, with a controlled clock: apply, pause, resume, re-apply, sweep."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.domain.calendar import standard_calendar
 from app.domain.sla import SlaState
 from app.extensions import db
-from app.models import Notification, OutboxEvent, SlaEvent, Ticket
+from app.models import Notification, OutboxEvent, SlaEvent, SlaTarget, Ticket
 from app.services import unit_of_work
 from app.services.sla import clock as sla
 from app.services.sla.sweep import sweep
@@ -172,3 +172,24 @@ def test_a_late_sweep_records_the_breach_and_leaves_nothing_due(people):
     assert ticket.priority == "urgent"
     assert ticket.sla_next_check_at is None or ticket.sla_next_check_at > kst(11, 27, 10)
     assert sweep(kst(11, 27, 10)).checked == 0
+
+
+def test_targets_are_rebuilt_from_history_the_same_as_kept(app, now, runner):
+    """`flask sla targets` (after an upgrade) writes what the clock kept on every change."""
+    customer = make_user("customer")
+    agent = make_user("agent", queues=["general"])
+    ticket = make_ticket(customer, now=now)
+    add_message(agent, ticket, body="답변", internal=False, files=[], now=now + timedelta(hours=1))
+    unit_of_work.commit()
+
+    def rows():
+        return sorted((r.metric, r.cycle, r.outcome, r.due_at, r.fulfilled_at, r.business_minutes)
+                      for r in db.session.scalars(select(SlaTarget)))
+    kept = rows()
+    assert ("first_response", 0, "met") in [(m, c, o) for m, c, o, *_ in kept]
+    db.session.execute(delete(SlaTarget))
+    unit_of_work.commit()
+    result = runner.invoke(args=["sla", "targets"])
+    assert result.exit_code == 0 and "1 ticket(s)" in result.output
+    db.session.expire_all()
+    assert rows() == kept
