@@ -10,7 +10,6 @@ so totals never count a ticket the reader may not see.
 """
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import threading
@@ -23,6 +22,7 @@ from whoosh import columns, fields, index
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
+from whoosh.matching.wrappers import WrappingMatcher
 
 from app.domain import search_text
 from app.domain.access import ScopeKind, TicketScope
@@ -180,18 +180,50 @@ def _common(part: search_text.QueryPart, searcher) -> bool:
     return rarest > total * COMMON_SHARE
 
 
-def _unscored(q: wq.Query) -> wq.Query:
+class _FilterMatcher(WrappingMatcher):
+    """Matches what its child matches and scores nothing: no quality for Whoosh to skip by.
+
+    Whoosh's block-max skipping divides by a clause's boost (a 0 boost raised
+    ZeroDivisionError at 100,000 tickets) and, for a clause of constant quality, may skip the
+    whole clause and lose matches; this matcher says it has no block quality, so Whoosh scores
+    every match instead of skipping.
+    """
+
+    def __init__(self, child, boost=0.0):
+        super().__init__(child, boost)
+
+    def replace(self, minquality=0):
+        child = self.child.replace(0)
+        return self if child is self.child else self._replacement(child)
+
+    def supports_block_quality(self):
+        return False
+
+    def max_quality(self):
+        return 0.0
+
+    def block_quality(self):
+        return 0.0
+
+    def skip_to_quality(self, minquality):
+        return 0
+
+    def score(self):
+        return 0.0
+
+    def weight(self):
+        return 0.0
+
+
+class Unscored(wq.WrappingQuery):
     """A filter clause inside the query: narrows the matches, adds nothing to the score.
 
-    (Not ``ConstantScoreQuery``: Whoosh 2.7 miscounts ``len(results)`` with it.)
+    (Not ``ConstantScoreQuery``: Whoosh 2.7 miscounts ``len(results)`` with it; not a 0 boost:
+    see ``_FilterMatcher``.)
     """
-    def zero(node: wq.Query) -> wq.Query:
-        if node.is_leaf():
-            node = copy.copy(node)
-            node.boost = 0.0
-        return node
 
-    return q.accept(zero)
+    def matcher(self, searcher, context=None):
+        return _FilterMatcher(self.child.matcher(searcher, searcher.boolean_context()))
 
 
 def scope_query(scope: TicketScope) -> wq.Query | None:
@@ -397,7 +429,7 @@ def search(root: str, parsed: search_text.ParsedQuery, *, staff: bool, scope: Ti
     if flt is not None:
         # Visibility and filters are part of the query itself: the matcher skips to the documents
         # that pass them (a Whoosh ``filter=`` would build the set of every visible ticket per search).
-        q = flt if isinstance(q, wq.Every) else wq.And([q, _unscored(flt)])
+        q = flt if isinstance(q, wq.Every) else wq.And([q, Unscored(flt)])
     kwargs = {"limit": limit}
     if sort in SORTS:
         name, reverse = SORTS[sort]
