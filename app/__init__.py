@@ -101,6 +101,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from app.web.customer import bp as customer_bp
     from app.web.desk.canned import bp as canned_bp
     from app.web.desk.queues import bp as queues_bp
+    from app.web.desk.reports import bp as desk_reports_bp
     from app.web.desk.search import bp as desk_search_bp
     from app.web.desk.tickets import bp as tickets_bp
     from app.web.notifications import bp as notifications_bp
@@ -112,6 +113,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(tickets_bp)
     app.register_blueprint(canned_bp)
     app.register_blueprint(desk_search_bp)
+    app.register_blueprint(desk_reports_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(notifications_bp)

@@ -11,9 +11,10 @@ from copy import deepcopy
 from app.domain import access
 from app.domain.errors import MAX_ROW_ID
 from app.domain.policy.models import OrderStatus, PaymentMethod
-from app.domain.sla import SlaState
+from app.domain.sla import Metric, SlaState
 from app.domain.ticket_flow import AGENT_SETTABLE, Status
-from app.domain.vocabulary import HUMAN_ROLES, REQUESTER_ROLES, SELLER_CENTER, Priority, Role, TicketType
+from app.domain.vocabulary import HUMAN_ROLES, REQUESTER_ROLES, SELLER_CENTER, Membership, Priority, Role, TicketType
+from app.services.reports.sla import GROUPS as REPORT_GROUPS
 
 API_VERSION = "1"
 
@@ -23,6 +24,7 @@ SETTABLE_STATUSES = [s.value for s in AGENT_SETTABLE]
 PRIORITIES = [p.value for p in Priority]
 TICKET_TYPES = [t.value for t in TicketType]
 SLA_STATES = [s.value for s in SlaState]
+METRICS = [m.value for m in Metric]
 ROLES = [r.value for r in Role]
 ORDER_STATUSES = [s.value for s in OrderStatus]
 PAYMENT_METHODS = [m.value for m in PaymentMethod]
@@ -303,6 +305,39 @@ def _schemas() -> dict:
             },
         },
         "TicketList": _list_of("Ticket"),
+        "SlaFigures": {
+            "type": "object", "additionalProperties": False,
+            "description": "One target kind in one row: targets decided in the range (met on the day fulfilled, "
+                           "breached on the day due) and the business minutes of those fulfilled in it.",
+            "required": ["met", "breached", "met_percent", "answered", "median_minutes", "p90_minutes"],
+            "properties": {
+                "met": {"type": "integer", "minimum": 0}, "breached": {"type": "integer", "minimum": 0},
+                "met_percent": _nullable({"type": "number", "minimum": 0, "maximum": 100}),
+                "answered": {"type": "integer", "minimum": 0},
+                "median_minutes": _nullable({"type": "number", "minimum": 0}),
+                "p90_minutes": _nullable({"type": "number", "minimum": 0}),
+            },
+        },
+        "SlaReportRow": {
+            "type": "object", "additionalProperties": False,
+            "required": ["key", "label", *METRICS],
+            "properties": {
+                "key": {"type": "string", "description": "Queue, agent or category id ('none' when unset), the "
+                                                         "week's Monday (YYYY-MM-DD), or 'all' for the total."},
+                "label": {"type": "string"},
+                **{m: _ref("SlaFigures") for m in METRICS},
+            },
+        },
+        "SlaReport": {
+            "type": "object", "additionalProperties": False,
+            "required": ["from", "to", "group_by", "rows", "total"],
+            "properties": {
+                "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+                "group_by": {"type": "string", "enum": list(REPORT_GROUPS)},
+                "rows": {"type": "array", "items": _ref("SlaReportRow")},
+                "total": _ref("SlaReportRow"),
+            },
+        },
         "NewTicket": {
             "type": "object",
             "required": ["category", "subject", "body"],
@@ -698,6 +733,28 @@ def _paths() -> dict:
                            **_errors(400, 401, 403, 422)},
             ),
         },
+        "/reports/sla": {
+            "get": _operation(
+                "SLA compliance and response times", operation_id="getSlaReport", tag="reports",
+                roles=_names(access.SUPERVISOR_ROLES),
+                description="For Seoul days `from`–`to` (inclusive; default the last 28 days, at most a year), "
+                            "grouped by queue, agent, category or week, with a total. Durations are business "
+                            "minutes from the SLA history and the policy's calendar.",
+                parameters=[
+                    _query("from", "First day (YYYY-MM-DD, Seoul).", {"type": "string", "format": "date"}),
+                    _query("to", "Last day (YYYY-MM-DD, Seoul), inclusive.", {"type": "string", "format": "date"}),
+                    _query("group_by", "Rows by queue (default), agent, category or week.",
+                           {"type": "string", "enum": list(REPORT_GROUPS), "default": "queue"}),
+                    _query("queue", "Only this queue (slug)."), _query("category", "Only this category (code)."),
+                    _query("assignee", "Only targets of tickets assigned to this user (id).", ROW_ID),
+                    _query("membership", "Only customers of this membership.",
+                           {"type": "string", "enum": [m.value for m in Membership]}),
+                    _query("priority", "Only this priority.", {"type": "string", "enum": PRIORITIES}),
+                ],
+                responses={"200": {"description": "The report.", "content": _json(_ref("SlaReport"))},
+                           **_errors(400, 401, 403, 422)},
+            ),
+        },
         "/tickets/{number}/decision": {
             "parameters": [TICKET_NUMBER],
             "get": _operation(
@@ -805,7 +862,7 @@ def openapi_document() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "tags": [{"name": "auth"}, {"name": "tickets"}, {"name": "orders"}, {"name": "decisions"},
+        "tags": [{"name": "auth"}, {"name": "tickets"}, {"name": "orders"}, {"name": "decisions"}, {"name": "reports"},
                  {"name": "refunds"}, {"name": "meta"}],
         "paths": _with_common_errors(_paths()),
         "components": {

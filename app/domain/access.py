@@ -273,6 +273,11 @@ def can_see_overdue_refunds(actor: Actor) -> bool:
     return actor.role in SUPERVISOR_ROLES
 
 
+def can_see_reports(actor: Actor) -> bool:
+    """The SLA reports (every queue, every agent): leads and admins."""
+    return actor.role in SUPERVISOR_ROLES
+
+
 # ---------------------------------------------------------------- claims: who approves a refund
 
 def can_decide_claim(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:

@@ -80,7 +80,7 @@ def asks(question):
 
 # What pages ask about the reader: links and buttons shown only to whom the routes let through.
 TEMPLATE_QUESTIONS = (access.can_administer, access.has_orders, access.can_see_overdue_refunds,
-                      access.can_second_approve)
+                      access.can_second_approve, access.can_see_reports)
 
 
 def register(app: Flask) -> None:

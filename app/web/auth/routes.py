@@ -5,6 +5,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from app.domain import access
 from app.domain.errors import DomainError
 from app.extensions import limiter
 from app.services import unit_of_work
@@ -19,7 +20,9 @@ from app.web.sign_in import SESSION_KEY, begin_session, end_session
 
 
 def home_for(user) -> str:
-    """Where a user lands after signing in."""
+    """Where a user lands after signing in: a lead on the report overview, other staff on the desk."""
+    if access.can_see_reports(user.actor()):
+        return url_for("desk_reports.index")
     if user.is_staff:
         return url_for("queues.index")
     return url_for("customer.my_inquiries")

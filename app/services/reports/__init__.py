@@ -1,0 +1,1 @@
+"""What team leads read: SLA compliance and response times (sla.py)."""
