@@ -278,6 +278,11 @@ def can_see_reports(actor: Actor) -> bool:
     return actor.role in SUPERVISOR_ROLES
 
 
+def lands_on_reports(actor: Actor) -> bool:
+    """A lead's first page after signing in is the report overview (admins land on the desk)."""
+    return actor.role == Role.LEAD
+
+
 # ---------------------------------------------------------------- claims: who approves a refund
 
 def can_decide_claim(actor: Actor, *, requester_id: int, queue_id: int | None) -> bool:

@@ -190,7 +190,9 @@ def test_lead_records_an_overdue_refund_as_paid_from_the_overdue_list(app, perso
 
     lead = person(size)
     lead.sign_in(f"lead-{size}@test.munui.kr", PASSWORD)
-    lead.page.wait_for_url("**/desk")  # staff land on the desk
+    lead.page.wait_for_url("**/desk/reports")  # a lead lands on the SLA report
+    lead.page.click("nav >> text=상담 데스크")
+    lead.page.wait_for_url("**/desk")
     lead.page.click("nav.views >> text=환불 지연")
     lead.page.wait_for_url("**/desk/refunds/overdue")
     row = lead.page.locator(f"tr[data-refund='{refund_id}']")

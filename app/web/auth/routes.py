@@ -21,7 +21,7 @@ from app.web.sign_in import SESSION_KEY, begin_session, end_session
 
 def home_for(user) -> str:
     """Where a user lands after signing in: a lead on the report overview, other staff on the desk."""
-    if access.can_see_reports(user.actor()):
+    if access.lands_on_reports(user.actor()):
         return url_for("desk_reports.index")
     if user.is_staff:
         return url_for("queues.index")
