@@ -62,6 +62,8 @@ class Config:
     JOB_RETRY_INTERVALS = tuple(int(x) for x in os.environ.get("JOB_RETRY_INTERVALS", "5,30,120,600").split(","))
     # Refunds at or above this many won need a lead's second approval.
     FOUR_EYES_THRESHOLD_KRW = _int("FOUR_EYES_THRESHOLD_KRW", 300_000)
+    # A satisfaction survey link (만족도) works this many days after the solve it asks about.
+    CSAT_LINK_DAYS = _int("CSAT_LINK_DAYS", 14)
     # Solved tickets close by themselves after this many days.
     AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
 

@@ -106,6 +106,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     from app.web.desk.tickets import bp as tickets_bp
     from app.web.notifications import bp as notifications_bp
     from app.web.orders import bp as orders_bp
+    from app.web.satisfaction import bp as satisfaction_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(customer_bp)
@@ -116,6 +117,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.register_blueprint(desk_reports_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(satisfaction_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)

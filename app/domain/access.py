@@ -278,6 +278,11 @@ def can_see_reports(actor: Actor) -> bool:
     return actor.role in SUPERVISOR_ROLES
 
 
+def can_see_rating(actor: Actor, *, assignee_id: int | None) -> bool:
+    """A customer's satisfaction rating: the agent it is about, and leads and admins."""
+    return can_see_reports(actor) or (is_staff(actor) and assignee_id is not None and actor.id == assignee_id)
+
+
 def lands_on_reports(actor: Actor) -> bool:
     """A lead's first page after signing in is the report overview (admins land on the desk)."""
     return actor.role == Role.LEAD

@@ -9,6 +9,7 @@ from app.models.notification import Notification
 from app.models.order import Order
 from app.models.outbox import OutboxEvent, SentEmail
 from app.models.refund import Claim, OrderStatusChange, Refund
+from app.models.satisfaction import SatisfactionRating
 from app.models.search_document import SearchDocument
 from app.models.sla_policy import SlaEvent, SlaPolicy, SlaTarget
 from app.models.support_queue import SupportQueue, queue_members
@@ -17,10 +18,9 @@ from app.models.user import ApiToken, User, UserSession
 from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 
 __all__ = [
-    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category", "Claim",
-    "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund",
-    "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SlaTarget", "SupportQueue", "Tag", "Ticket",
-    "TicketNumberCounter",
-    "TicketPresence",
-    "User", "UserSession", "WorkCalendar", "queue_members", "ticket_tags",
+    "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category",
+    "Claim", "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund",
+    "SatisfactionRating", "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SlaTarget",
+    "SupportQueue", "Tag", "Ticket", "TicketNumberCounter", "TicketPresence", "User", "UserSession",
+    "WorkCalendar", "queue_members", "ticket_tags",
 ]

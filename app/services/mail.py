@@ -17,6 +17,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.services.satisfaction import rating_link
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -84,8 +86,9 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
 
         data = {**data, "subject": shown_subject(data["subject"], data["ticket_type"], data.get("order_number"),
                                                  locale)}
+    rating = rating_link(data["rating_id"]) if template == "ticket_solved" and data.get("rating_id") else None
     with force_locale(locale if locale in ("ko", "en") else "ko"):
-        context = {"data": data, "name": to_name, "link": link,
+        context = {"data": data, "name": to_name, "link": link, "rating_link": rating,
                    "expected_answer": _expected_answer(data, locale),
                    "metric": str(METRIC_NAMES[data["metric"]]()) if data.get("metric") in METRIC_NAMES else "",
                    "due_local": _seoul(data.get("due_at")),

@@ -9,6 +9,7 @@ from app.domain.errors import NotFound
 from app.extensions import db
 from app.models import Notification, Ticket, User
 from app.services.outbox import defer
+from app.services.satisfaction import latest_question
 from app.services.unit_of_work import memo
 
 EMAILED_KINDS = {"ticket_received": "ticket_received", "agent_replied": "agent_replied",
@@ -70,6 +71,9 @@ def notify(user_id: int | None, ticket: Ticket, kind: str, now: datetime, actor:
     template = EMAILED_KINDS.get(kind)
     if kind == "status_changed" and data.get("status") == "solved" and user_id == ticket.requester_id:
         template = "ticket_solved"
+        question = latest_question(ticket)
+        if question is not None:
+            payload["rating_id"] = question.id  # the job signs the survey link; nothing secret is stored
     if template is not None:
         email_data = {**payload, "body": body} if body else payload
         defer("email", {"user_id": user_id, "ticket_id": ticket.id, "template": template,

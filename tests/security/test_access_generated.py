@@ -51,8 +51,8 @@ KINDS = {
     "admin.sla_deactivate_policy": "admin", "admin.sla_move_policy": "admin", "admin.staff_member": "admin",
     "admin.deactivate_staff": "admin", "admin.reset_staff_password": "admin", "admin.reactivate_staff": "admin",
 }
-# Routes whose parameter is not an object of anyone's (a reset link proves itself).
-UNOWNED = {"auth.reset_password"}
+# Routes whose parameter is not an object of anyone's (a reset link or a survey link proves itself).
+UNOWNED = {"auth.reset_password", "satisfaction.survey"}
 
 # For whom each kind of object is someone else's. The ticket is the owner's, in the `orders` queue;
 # the canned answer and saved view are the orders agent's own; the notification is the owner's.

@@ -144,6 +144,11 @@ def _utc_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=SEOUL)
 
 
+def range_bounds(flt: ReportFilter) -> tuple[datetime, datetime]:
+    """The filter's Seoul days as [start, end) instants."""
+    return _utc_start(flt.date_from), _utc_start(flt.date_to + timedelta(days=1))
+
+
 def _week_of(column):
     """The Monday (Seoul) of the week of a stored UTC time, as a date, in the database's SQL."""
     if db.engine.dialect.name == "postgresql":

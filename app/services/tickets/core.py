@@ -24,6 +24,7 @@ from app.domain.ticket_flow import (
 from app.domain.vocabulary import STAFF_ROLES, Priority
 from app.extensions import db
 from app.models import Category, Message, Order, SupportQueue, Tag, Ticket, User, ticket_tags
+from app.services import satisfaction
 from app.services.attachments import IncomingFile, PreparedUpload, prepare_uploads, store_uploads
 from app.services.audit import record_event
 from app.services.desk.assignment import assign, auto_assign
@@ -422,6 +423,8 @@ def _set_status(ticket: Ticket, actor: User, target: Status, now: datetime, *, r
     action = "reopened" if is_reopen(before, target) else "status"
     record_event(ticket, actor, action, now, old=before, new=target, detail={"via": reason})
     sla.on_status_change(ticket, before, target, now)
+    if target == Status.SOLVED:
+        satisfaction.ask_after_solve(ticket, now)  # 만족도: once per solve
 
 
 def move_to_queue(ticket: Ticket, actor: User | None, queue: SupportQueue, now: datetime, *,

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.domain import access
 from app.domain.errors import DomainError
-from app.services import unit_of_work
+from app.services import satisfaction, unit_of_work
 from app.services.claims.orders import orders_of
 from app.services.search import SearchRequest, search_tickets
 from app.services.sla.clock import expected_answer_text
@@ -32,6 +32,7 @@ from app.web.formats import krw
 from app.web.forms import chosen_file_names
 from app.web.locale import locale_code
 from app.web.permissions import requester_required
+from app.web.satisfaction.forms import RatingForm
 
 PER_PAGE = 20
 
@@ -140,7 +141,10 @@ def inquiry(number: str):
 
 def _inquiry_page(ticket, reply_form=None, status=200, files_again=()):
     req = ticket.claim
+    question = satisfaction.open_question(current_user, ticket, utcnow())
     return render_template("customer/inquiry.html", ticket=ticket, files_again=files_again,
+                           rating_token=satisfaction.link_token(question.id) if question else None,
+                           rating_form=RatingForm(), rated=satisfaction.answer_of(ticket),
                            messages=visible_messages(current_user, ticket),
                            expected_answer=expected_answer_text(ticket, utcnow(), locale_code()),
                            reply_form=reply_form or ReplyForm(), confirm_form=ConfirmForm(),

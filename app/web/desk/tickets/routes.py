@@ -11,7 +11,7 @@ from app.domain.policy.evaluate import InspectionCondition
 from app.domain.ticket_flow import AGENT_SETTABLE
 from app.domain.vocabulary import Priority
 from app.models import Ticket
-from app.services import catalogue, unit_of_work
+from app.services import catalogue, satisfaction, unit_of_work
 from app.services.audit import events_for
 from app.services.claims.refunds import (
     AWAITING_SECOND,
@@ -112,6 +112,7 @@ def _render(ticket, reply_form=None, update_form=None, status=200, claim=None, c
         claim=claim or _claim(ticket), canned=canned,
         conflict=conflict, seen_message_id=seen_message_id, files_again=files_again,
         viewers=presence.others(current_user, ticket, utcnow()),
+        rating=satisfaction.answer_for(current_user, ticket),
         can_take=access.can_be_assignee(role=current_user.role, queue_ids=current_user.queue_ids,
                                         queue_id=ticket.queue_id, active=current_user.active),
     ), status
