@@ -22,6 +22,7 @@ from app.seed.defaults import ensure_default_catalogue
 from app.services.accounts.users import create_user
 from app.services.audit import record_event
 from app.services.claims.intake import create_ticket
+from app.services.satisfaction import RatingLinkInvalid, latest_question, link_token, rate
 from app.services.tickets.core import add_message, update_ticket
 
 DEMO_PASSWORD = "munui-demo-1234"
@@ -370,6 +371,24 @@ def load_demo(now: datetime, *, force: bool = False) -> bool:
                          detail={"via": "auto_close"})
             ticket.status, ticket.closed_at, ticket.updated_at = "closed", closed_at, closed_at
         db.session.flush()
+        if final in ("solved", "closed") and n % 3 != 0:
+            _rate(rng, ticket, t + timedelta(hours=2), now)
     _load_claims(customers, staff, orders, now)
     ensure_default_canned_answers(now)
     return True
+
+
+RATING_COMMENTS = {5: "빠르고 친절한 답변 감사합니다.", 4: "도움이 되었어요.", 3: "", 2: "답변이 늦었어요.",
+                   1: "문제가 해결되지 않았습니다."}
+
+
+def _rate(rng: random.Random, ticket, when: datetime, now: datetime) -> None:
+    """The customer answers the solve's survey (most are content; a few are not)."""
+    question = latest_question(ticket)
+    if question is None or when > now:
+        return
+    score = rng.choice((5, 5, 5, 4, 4, 4, 3, 2, 1))
+    try:
+        rate(link_token(question.id), score, RATING_COMMENTS[score], when)
+    except RatingLinkInvalid:
+        pass  # asked too long ago: the link has expired, as it would have for the customer

@@ -15,8 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Message, Notification, SlaEvent, Ticket
+from app.models import AuditEvent, Message, Notification, SatisfactionRating, SlaEvent, Ticket, User
 from app.seed.demo import load_demo
+from app.services.reports.sla import ReportFilter, default_range, sla_report
+from app.services.satisfaction import ratings_by_agent
 from app.services.sla.clock import calendar_for, ticket_state
 
 KST = ZoneInfo("Asia/Seoul")
@@ -62,7 +64,8 @@ def test_nothing_in_the_demo_happens_after_it_is_loaded(app, when):
     load_demo(now)
     db.session.flush()
     for model, column in ((Ticket, Ticket.created_at), (Ticket, Ticket.updated_at), (Message, Message.created_at),
-                          (AuditEvent, AuditEvent.created_at), (SlaEvent, SlaEvent.at)):
+                          (AuditEvent, AuditEvent.created_at), (SlaEvent, SlaEvent.at),
+                          (SatisfactionRating, SatisfactionRating.rated_at)):
         latest = db.session.scalar(select(func.max(column)))
         assert latest is not None and latest <= now, (model.__name__, column.key, latest)
     statuses = set(db.session.scalars(select(Ticket.status)))
@@ -77,3 +80,18 @@ def test_the_demo_is_loaded_once(app):
     assert not load_demo(now)
     assert db.session.scalar(select(func.count(Ticket.id))) == count
     assert db.session.scalar(select(func.count(Notification.id))) == 0  # delivered only after a commit
+
+
+def test_a_lead_opening_the_demo_finds_a_report_and_ratings(app):
+    """The lead lands on the report: the demo gives it targets met and breached, and answers."""
+    now = NOWS["wednesday morning"].astimezone(UTC)
+    load_demo(now)
+    db.session.flush()
+    lead = db.session.scalars(select(User).where(User.role == "lead")).first()
+    first, last = default_range(now)
+    report = sla_report(lead, ReportFilter(first, last), "agent", now)
+    first_response = report.total.metrics["first_response"]
+    assert first_response.met >= 10 and first_response.median_minutes is not None
+    assert len(report.rows) >= 2
+    by_agent = ratings_by_agent(lead, datetime(2026, 1, 1, tzinfo=UTC), now)
+    assert sum(a.count for a in by_agent) >= 5 and all(1 <= a.average <= 5 for a in by_agent)
