@@ -34,8 +34,9 @@ def upgrade():
         sa.PrimaryKeyConstraint('ticket_id'),
     )
     for column in ('public_terms', 'staff_terms', 'public_keys', 'staff_keys'):
+        # fastupdate off: GIN's pending list would be scanned by every search until a vacuum.
         op.create_index(f'ix_search_documents_{column}', 'search_documents', [column],
-                        unique=False, postgresql_using='gin')
+                        unique=False, postgresql_using='gin', postgresql_with={'fastupdate': 'off'})
 
 
 def downgrade():
