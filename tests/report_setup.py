@@ -36,7 +36,7 @@ from datetime import date, datetime
 
 from app.domain.vocabulary import SEOUL
 from app.services import unit_of_work
-from app.services.reports.sla import ReportFilter
+from app.services.reports.scope import ReportFilter
 from app.services.tickets.core import add_message, update_ticket
 from tests.factories import make_ticket, make_user
 

@@ -11,7 +11,8 @@ from app.api.errors import int_arg, one_arg
 from app.domain.access import SUPERVISOR_ROLES
 from app.domain.errors import MAX_ROW_ID, DomainError
 from app.domain.sla import Metric
-from app.services.reports.sla import MetricFigures, ReportFilter, ReportRow, default_range, sla_report
+from app.services.reports.scope import ReportFilter, default_range
+from app.services.reports.sla import MetricFigures, ReportRow, sla_report
 from app.web.clock import utcnow
 from app.web.locale import locale_code
 

@@ -34,7 +34,8 @@ class CannedAnswer(db.Model):
 
 class CannedAnswerUse(db.Model):
     __tablename__ = "canned_answer_uses"
-    __table_args__ = (Index("ix_canned_answer_uses_answer_agent", "answer_id", "agent_id"),)
+    __table_args__ = (Index("ix_canned_answer_uses_answer_agent", "answer_id", "agent_id"),
+                      Index("ix_canned_answer_uses_used_at", "used_at"))   # reports: uses in a range
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     answer_id: Mapped[int] = mapped_column(ForeignKey("canned_answers.id", ondelete="CASCADE"))

@@ -12,7 +12,9 @@ from app.models.types import UTCDateTime
 
 class Message(db.Model):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (Index("ix_messages_ticket_id_id", "ticket_id", "id"),
+                      # Reports: replies written in a range, by author.
+                      Index("ix_messages_created_author", "created_at", "author_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

@@ -20,6 +20,9 @@ class Claim(db.Model):
 
     # The table keeps its first name (refund_requests); the code calls the concept a claim.
     __tablename__ = "refund_requests"
+    # Reports: claims filed and decided in a range.
+    __table_args__ = (Index("ix_refund_requests_requested_at", "requested_at"),
+                      Index("ix_refund_requests_decided_at", "decided_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), unique=True)
@@ -59,7 +62,8 @@ class Refund(db.Model):
     """
 
     __tablename__ = "refunds"
-    __table_args__ = (Index("ix_refunds_due", "status", "due_by"),)
+    __table_args__ = (Index("ix_refunds_due", "status", "due_by"),
+                      Index("ix_refunds_created_at", "created_at"))   # reports: amounts approved in a range
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # One refund per request, enforced by the database as well.

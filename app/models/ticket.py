@@ -24,6 +24,9 @@ class Ticket(db.Model):
         Index("ix_tickets_sla_next_check", "sla_next_check_at"),
         # "Breaching soon": a queue's running timers by their nearest due time.
         Index("ix_tickets_queue_sla_due", "queue_id", "sla_due_at"),
+        # Reports: tickets filed and solved per day of a range.
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_solved_at", "solved_at"),
         # A form or API client resending the same submission gets the first ticket back.
         UniqueConstraint("requester_id", "submission_key", name="uq_tickets_requester_submission"),
     )

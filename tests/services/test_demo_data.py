@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, Message, Notification, SatisfactionRating, SlaEvent, Ticket, User
 from app.seed.demo import load_demo
-from app.services.reports.sla import ReportFilter, default_range, sla_report
+from app.services.reports.scope import ReportFilter, default_range
+from app.services.reports.sla import sla_report
 from app.services.satisfaction import ratings_by_agent
 from app.services.sla.clock import calendar_for, ticket_state
 

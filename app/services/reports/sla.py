@@ -20,17 +20,23 @@ figure is one aggregate query over indexed columns (``ix_sla_targets_fulfilled``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
-from app.domain import access
-from app.domain.errors import Forbidden, invalid
+from app.domain.errors import invalid
 from app.domain.sla import Metric, percentile
-from app.domain.vocabulary import SEOUL, STAFF_ROLES, Membership, Priority
 from app.extensions import db
-from app.models import Category, SlaTarget, SupportQueue, User
+from app.models import Category, SlaTarget, SupportQueue, Ticket, User
+from app.services.reports.scope import (
+    ReportFilter,
+    blank,
+    check_filter,
+    range_bounds,
+    require_reader,
+    week_of,
+)
 
 
 class Grouping(StrEnum):
@@ -43,22 +49,7 @@ class Grouping(StrEnum):
 
 
 GROUPS = tuple(g.value for g in Grouping)
-DEFAULT_DAYS = 28
-MAX_DAYS = 366
 T = SlaTarget
-
-
-@dataclass(frozen=True)
-class ReportFilter:
-    """A date range in Seoul days (inclusive) and the optional narrowing of the report."""
-
-    date_from: date
-    date_to: date
-    queue: str | None = None       # queue slug
-    category: str | None = None    # category code
-    agent_id: int | None = None
-    membership: str | None = None
-    priority: str | None = None
 
 
 @dataclass
@@ -94,68 +85,10 @@ class SlaReport:
     rows: list[ReportRow]
     total: ReportRow
 
-
-@dataclass
-class ReportChoices:
-    """What the report's filter selects offer: queues, categories and the staff who work tickets."""
-
-    queues: list[SupportQueue]
-    categories: list[Category]
-    agents: list[User]
-
-
-def report_choices(actor: User) -> ReportChoices:
-    """The filter choices of the report page (leads and admins only)."""
-    if not access.can_see_reports(actor.actor()):
-        raise Forbidden("보고서는 팀장과 관리자만 볼 수 있습니다.", "Only leads and admins can see reports.")
-    return ReportChoices(
-        queues=list(db.session.scalars(select(SupportQueue).order_by(SupportQueue.id))),
-        categories=list(db.session.scalars(select(Category).order_by(Category.position, Category.id))),
-        agents=list(db.session.scalars(select(User).where(User.role.in_(sorted(STAFF_ROLES)))
-                                       .order_by(User.name, User.id))),
-    )
-
-
-def default_range(now: datetime) -> tuple[date, date]:
-    """The last four weeks, in Seoul days, ending today."""
-    today = now.astimezone(SEOUL).date()
-    return today - timedelta(days=DEFAULT_DAYS - 1), today
-
-
-def check_filter(flt: ReportFilter, group_by: str) -> None:
-    """Refuse a range that runs backwards or spans more than a year, and an unknown grouping."""
-    fields = {}
-    if group_by not in GROUPS:
-        fields["group_by"] = "invalid"
-    if flt.date_to < flt.date_from:
-        fields["to"] = "before_from"
-    elif (flt.date_to - flt.date_from).days >= MAX_DAYS:
-        fields["to"] = "too_long"
-    if flt.membership and flt.membership not in {m.value for m in Membership}:
-        fields["membership"] = "invalid"
-    if flt.priority and flt.priority not in {p.value for p in Priority}:
-        fields["priority"] = "invalid"
-    if fields:
-        raise invalid(fields, "보고서 조건을 확인해 주세요. (기간은 1년 이내, 시작일이 종료일보다 앞서야 합니다)",
-                      "Check the report's conditions (a range of at most a year, from before to).")
-
-
-def _utc_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=SEOUL)
-
-
-def range_bounds(flt: ReportFilter) -> tuple[datetime, datetime]:
-    """The filter's Seoul days as [start, end) instants."""
-    return _utc_start(flt.date_from), _utc_start(flt.date_to + timedelta(days=1))
-
-
-def _week_of(column):
-    """The Monday (Seoul) of the week of a stored UTC time, as a date, in the database's SQL."""
-    if db.engine.dialect.name == "postgresql":
-        local = func.timezone("Asia/Seoul", func.timezone("UTC", column))
-        return cast(func.date_trunc("week", local), Date)
-    # SQLite stores naive UTC text: shift to Seoul, go to the week's Sunday, back to its Monday.
-    return func.date(column, "+9 hours", "weekday 0", "-6 days")
+    @property
+    def widest(self) -> int:
+        """The largest number of decided targets in a row (the charts' scale), at least 1."""
+        return max([1, *(f.decided for r in self.rows for f in r.metrics.values())])
 
 
 def _narrowed(stmt, flt: ReportFilter):
@@ -176,11 +109,11 @@ def _key(group_by: str | None, when):
     if group_by is None:
         return literal("all")
     columns = {Grouping.QUEUE: T.queue_id, Grouping.AGENT: T.assignee_id, Grouping.CATEGORY: T.category_id}
-    return _week_of(when) if group_by == Grouping.WEEK else columns[Grouping(group_by)]
+    return week_of(when) if group_by == Grouping.WEEK else columns[Grouping(group_by)]
 
 
 def _fill(rows: dict[str, ReportRow], group_by: str | None, flt: ReportFilter, now: datetime) -> None:
-    start, end = _utc_start(flt.date_from), _utc_start(flt.date_to + timedelta(days=1))
+    start, end = range_bounds(flt)
     met = T.outcome == "met"
     breached = or_(T.outcome == "breached", and_(T.outcome.is_(None), T.due_at <= now))
     decided_at = case((met, T.fulfilled_at), else_=T.due_at)
@@ -252,9 +185,8 @@ def _labels(rows: list[ReportRow], group_by: str, locale: str) -> None:
 
 def sla_report(actor: User, flt: ReportFilter, group_by: str, now: datetime, *, locale: str = "ko") -> SlaReport:
     """SLA compliance and response times for the range, one row per group and a total."""
-    if not access.can_see_reports(actor.actor()):
-        raise Forbidden("보고서는 팀장과 관리자만 볼 수 있습니다.", "Only leads and admins can see reports.")
-    check_filter(flt, group_by)
+    require_reader(actor)
+    check_filter(flt, {} if group_by in GROUPS else {"group_by": "invalid"})
     grouped: dict[str, ReportRow] = {}
     _fill(grouped, group_by, flt, now)
     total: dict[str, ReportRow] = {}
@@ -281,11 +213,69 @@ def report_csv_rows(report: SlaReport) -> list[list[str]]:
         line = [row.key, row.label]
         for metric in Metric:
             f = row.metrics[metric.value]
-            line += [str(f.met), str(f.breached), _blank(f.met_percent), str(f.answered),
-                     _blank(f.median_minutes), _blank(f.p90_minutes)]
+            line += [str(f.met), str(f.breached), blank(f.met_percent), str(f.answered),
+                     blank(f.median_minutes), blank(f.p90_minutes)]
         out.append(line)
     return out
 
 
-def _blank(value) -> str:
-    return "" if value is None else f"{value:g}"
+
+
+@dataclass
+class Breach:
+    """One breached target of the drill-down: its ticket, and how late it was (or still is)."""
+
+    target: SlaTarget
+    ticket: Ticket
+
+    @property
+    def still_open(self) -> bool:
+        return self.target.fulfilled_at is None
+
+
+@dataclass
+class BreachList:
+    breaches: list[Breach]
+    total: int
+    limit: int
+
+
+def _group_clause(group_by: str, key: str):
+    if group_by == Grouping.WEEK:
+        try:
+            monday = date.fromisoformat(key)
+        except ValueError:
+            raise invalid({"key": "invalid"}, "주 조건이 올바르지 않습니다.", "The week is invalid.") from None
+        week = week_of(T.due_at)
+        return week == (monday if db.engine.dialect.name == "postgresql" else monday.isoformat())
+    column = {Grouping.QUEUE: T.queue_id, Grouping.AGENT: T.assignee_id, Grouping.CATEGORY: T.category_id}[
+        Grouping(group_by)]
+    if key == "none":
+        return column.is_(None)
+    if not key.isdigit() or len(key) > 9:
+        raise invalid({"key": "invalid"}, "묶음 조건이 올바르지 않습니다.", "The group is invalid.")
+    return column == int(key)
+
+
+def breached_targets(actor: User, flt: ReportFilter, now: datetime, *, metric: str | None = None,
+                     group_by: str | None = None, key: str | None = None, limit: int = 200) -> BreachList:
+    """The targets the report counts as breached in the range (those of one row and one target
+    kind, when given), the latest due first: the lead's way from a figure to the tickets."""
+    require_reader(actor)
+    extra = {}
+    if metric and metric not in {m.value for m in Metric}:
+        extra["metric"] = "invalid"
+    if group_by and group_by not in GROUPS:
+        extra["group_by"] = "invalid"
+    check_filter(flt, extra)
+    start, end = range_bounds(flt)
+    breached = or_(T.outcome == "breached", and_(T.outcome.is_(None), T.due_at <= now))
+    stmt = _narrowed(select(T, Ticket).join(Ticket, Ticket.id == T.ticket_id)
+                     .where(breached, T.due_at >= start, T.due_at < end), flt)
+    if metric:
+        stmt = stmt.where(T.metric == metric)
+    if group_by and key:
+        stmt = stmt.where(_group_clause(group_by, key))
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = db.session.execute(stmt.order_by(T.due_at.desc(), T.id.desc()).limit(limit)).all()
+    return BreachList([Breach(target, ticket) for target, ticket in rows], int(total), limit)

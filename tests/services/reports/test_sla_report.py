@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from app.domain.errors import DomainError, Forbidden
-from app.services.reports.sla import ReportFilter, report_csv_rows, sla_report
+from app.services.reports.scope import ReportFilter
+from app.services.reports.sla import report_csv_rows, sla_report
 from tests.report_setup import NOW, SEPTEMBER, build_september
 
 
