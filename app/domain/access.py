@@ -283,6 +283,11 @@ def can_see_rating(actor: Actor, *, assignee_id: int | None) -> bool:
     return can_see_reports(actor) or (is_staff(actor) and assignee_id is not None and actor.id == assignee_id)
 
 
+def can_choose_sla_digest(actor: Actor) -> bool:
+    """Leads hear of SLA warnings and breaches in their queues, and may take them as one daily summary."""
+    return actor.role == Role.LEAD
+
+
 def lands_on_reports(actor: Actor) -> bool:
     """A lead's first page after signing in is the report overview (admins land on the desk)."""
     return actor.role == Role.LEAD

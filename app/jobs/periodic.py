@@ -29,6 +29,8 @@ SCHEDULE: list[tuple[str, str, int]] = [
     ("app.jobs.periodic.auto_close_job", "default", 3600),
     # Hourly, but each overdue refund is announced to the leads once per Seoul day.
     ("app.jobs.periodic.refund_overdue_job", "default", 3600),
+    # Every quarter hour; each lead who chose it gets one SLA summary a day, from 09:00 KST.
+    ("app.jobs.periodic.sla_digest_job", "default", 900),
 ]
 
 
@@ -87,4 +89,16 @@ def refund_overdue_job(now: datetime | None = None) -> int:
     unit_of_work.commit()
     if count:
         log.info("refunds overdue: %d announced to the leads", count)
+    return count
+
+
+def sla_digest_job(now: datetime | None = None) -> int:
+    """Send the day's SLA summary to the leads who chose one (once a day each); returns how many."""
+    from app.services.sla.digest import send_sla_digests
+
+    now = now or datetime.now(UTC)
+    count = send_sla_digests(now)
+    unit_of_work.commit()
+    if count:
+        log.info("sla digest: %d lead(s) summarised", count)
     return count

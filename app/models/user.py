@@ -1,11 +1,11 @@
 """People who use the desk: customers, sellers, agents, leads, admins, integrations."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, true
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,6 +40,10 @@ class User(UserMixin, db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last reset email: at most one per account every couple of minutes (no mail-bombing).
     password_reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A lead who chose one SLA summary a day instead of a notification per warning and breach
+    # (services/sla/digest.py), and the Seoul day the last summary was claimed.
+    sla_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sla_digest_sent_on: Mapped[date | None] = mapped_column(Date)
 
     queues = relationship("SupportQueue", secondary="queue_members", back_populates="members",
                           lazy="select")

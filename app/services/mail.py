@@ -60,6 +60,8 @@ SUBJECTS = {
     "refund_denied": lambda d: _("[Munui] 취소/환불 신청 결과 안내 (%(number)s)", number=d["ticket_number"]),
     "password_reset": lambda d: _("[Munui] 비밀번호 재설정 안내"),
     "refund_paid": lambda d: _("[Munui] 환불이 지급되었습니다 (%(number)s)", number=d["ticket_number"]),
+    "sla_digest": lambda d: _("[Munui SLA] 요약: 기한 초과 %(breached)s건, 곧 기한 초과 %(warned)s건",
+                              breached=d["breached"], warned=d["warned"]),
 }
 METRIC_NAMES = {
     "first_response": lambda: _("첫 응답"),
@@ -77,6 +79,8 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
     """
     if template not in SUBJECTS:
         raise LookupError(f"no email template {template!r}")
+    if link is None and data.get("link_path", "").startswith("/desk/"):
+        link = current_app.config["PUBLIC_URL"].rstrip("/") + data["link_path"]   # a staff page (the SLA summary)
     if link is None:
         if "ticket_number" not in data:
             raise LookupError(f"the {template!r} email needs a link or a ticket number")
@@ -91,7 +95,7 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
         context = {"data": data, "name": to_name, "link": link, "rating_link": rating,
                    "expected_answer": _expected_answer(data, locale),
                    "metric": str(METRIC_NAMES[data["metric"]]()) if data.get("metric") in METRIC_NAMES else "",
-                   "due_local": _seoul(data.get("due_at")),
+                   "due_local": _seoul(data.get("due_at")), "seoul": _seoul, "metric_name": _metric_name,
                    "refund": _refund_of(template, data), "paid_local": _seoul(data.get("paid_at")),
                    "won": lambda amount: f"{int(amount or 0):,}원" if locale != "en" else f"KRW {int(amount or 0):,}"}
         subject = str(SUBJECTS[template](data))
@@ -99,6 +103,10 @@ def compose(template: str, *, outbox_id: int, to: str, to_name: str, locale: str
         html = render_template(f"email/{template}.html", **context)
     return Email(to=to, to_name=to_name, subject=one_line(subject, 250), text=text, html=html,
                  message_id=message_id_for(outbox_id))
+
+
+def _metric_name(metric: str | None) -> str:
+    return str(METRIC_NAMES[metric]()) if metric in METRIC_NAMES else ""
 
 
 def _expected_answer(data: dict, locale: str) -> str | None:

@@ -19,6 +19,7 @@ from app.models import SlaEvent, SlaPolicy, SupportQueue, Ticket
 from app.services.audit import record_event
 from app.services.notifications import notify
 from app.services.sla.clock import clock_for, queue_leads, reapply, refresh
+from app.services.sla.digest import wants_each_alert
 from app.services.tickets.core import move_to_queue
 
 PRIORITY_ORDER = [p.value for p in Priority]
@@ -46,7 +47,8 @@ def _record_alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> bool:
 
 
 def _alert(ticket: Ticket, t: Timer, kind: str, now: datetime) -> None:
-    recipients = {u.id for u in queue_leads(ticket.queue_id)}
+    # A lead who chose the daily summary reads this there (services/sla/digest.py).
+    recipients = {u.id for u in queue_leads(ticket.queue_id) if wants_each_alert(u)}
     if ticket.assignee_id:
         recipients.add(ticket.assignee_id)
     for user_id in sorted(recipients):

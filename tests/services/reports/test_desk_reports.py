@@ -129,7 +129,8 @@ def test_agents_csat_and_canned_answer_use(september):
     rate(link_token(latest_question(tickets["T1"]).id), 5, None, kst(9, 8, 9))
     rate(link_token(latest_question(tickets["T3"]).id), 2, "늦었어요", kst(9, 10, 9))
     unit_of_work.commit()
-    answer = canned.create(lead, AnswerInput(title="배송 안내", body_ko="배송 중입니다.", shared=True), now=kst(9, 1, 9))
+    answer = canned.create(lead, AnswerInput(title="배송 안내", body_ko="배송 중입니다.", shared=True),
+                           now=kst(9, 1, 9))
     unit_of_work.commit()
     canned.use(agent, tickets["T4"], answer.id, now=kst(9, 16, 10))
     unit_of_work.commit()
