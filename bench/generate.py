@@ -70,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--upload-dir", type=Path, help="attachment files (default: derived from the database)")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing database (SQLite: delete the file; PostgreSQL: drop schema public)")
+    parser.add_argument("--no-report-history", action="store_true",
+                        help="leave out what the reports read (SLA targets and alerts, CSAT, canned uses, claims)")
     parser.add_argument("--sqlite-analyze", action="store_true",
                         help="run ANALYZE on SQLite at the end (the app never does; PostgreSQL is always analysed)")
     return parser.parse_args(argv)
@@ -173,6 +175,7 @@ class Generator:
         self.day_counters: dict = {}
         self.counts = dict.fromkeys(self.ids, 0)
         self.files = template_files(self.rng)
+        self.history = None
         from app.models import (
             Attachment,
             AuditEvent,
@@ -235,10 +238,20 @@ class Generator:
         self.sellers = [user(f"seller{i:03d}@{benchlib.EMAIL_DOMAIN}",
                              f"{texts.SHOPS[i % len(texts.SHOPS)]} 판매자 {i}", "seller")
                         for i in range(1, self.args.sellers + 1)]
+        # Two leads (reports, the SLA summary), one in each queue.
+        self.leads = [user(f"lead{i}@{benchlib.EMAIL_DOMAIN}", name, "lead")
+                      for i, name in enumerate(("박팀장", "최팀장"), start=1)]
         members = [{"queue_id": qid, "user_id": a["id"]} for a in self.agents for qid in self.queues.values()]
+        members += [{"queue_id": qid, "user_id": lead["id"]}
+                    for lead, qid in zip(self.leads, sorted(self.queues.values()), strict=False)]
         with self.engine.begin() as conn:
             conn.execute(self.t["users"].insert(), users)
             conn.execute(self.t["queue_members"].insert(), members)
+            if not self.args.no_report_history:
+                from report_history import ReportHistory
+
+                self.history = ReportHistory(self, conn)
+                self.history.create_canned_answers(conn)
         self.counts["users"] = len(users)
 
     # -------------------------------------------------------------- one ticket
@@ -394,6 +407,7 @@ class Generator:
                            "created_at": at})
 
         current = "new"
+        thread = [(role, at) for (role, _body, _kinds), at in zip(plan, times, strict=True)]
         for n, ((role, body, kinds), at) in enumerate(zip(plan, times, strict=True)):
             author = requester["id"] if role == "customer" else speaking_agent["id"]
             mid = self.next_id("messages")
@@ -431,19 +445,28 @@ class Generator:
             closed_at = last + AUTO_CLOSE
             updated = closed_at
             event(closed_at, None, "status", old="solved", new="closed", detail={"via": "auto_close"})
-        rows["tickets"].append({
+        ticket = {
             "id": tid, "number": number, "type": category["type"], "category_id": category["id"],
             "queue_id": category["queue_id"], "requester_id": requester["id"],
             "assignee_id": agent["id"] if agent else None, "order_id": order["id"] if order else None,
             "subject": subject, "status": status, "priority": pick(rng, PRIORITIES),
             "created_at": created, "updated_at": updated, "first_responded_at": first_response,
-            "solved_at": solved_at, "closed_at": closed_at, "message_count": len(plan)})
+            "solved_at": solved_at, "closed_at": closed_at, "message_count": len(plan),
+            **dict.fromkeys(("sla_policy_id", "first_response_due_at", "next_reply_due_at", "resolution_due_at",
+                             "sla_due_at", "sla_warn_at", "sla_next_check_at")), "next_reply_cycle": 0}
+        rows["tickets"].append(ticket)
+        if self.history is not None:
+            self.history.add(rows, ticket, thread, requester, order, code)
 
     # -------------------------------------------------------------- bulk
 
     def insert_tickets(self) -> None:
         total, batch = self.args.tickets, self.args.batch
         order = ("orders", "tickets", "messages", "attachments", "audit_events", "notifications")
+        if self.history is not None:
+            order += tuple(self.history.tables)   # targets, events, ratings, canned uses, claims, refunds
+            self.t.update(self.history.tables)
+            self.counts.update(dict.fromkeys(self.history.tables, 0))
         started = time.perf_counter()
         for first in range(0, total, batch):
             rows: dict[str, list] = {name: [] for name in order}
@@ -467,7 +490,7 @@ class Generator:
 
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                for name in self.ids:
+                for name in [*self.ids, *(self.history.tables if self.history else ())]:
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                       f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
         if self.engine.dialect.name == "postgresql":

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Report pages on a generated desk: each page for the last 4 weeks and the last quarter,
+timed as a lead's request (query + template) in-process, with the query plans relied on.
+
+    .venv/bin/python bench/generate.py --database-url postgresql://postgres@127.0.0.1:5432/munui_bench_1m \\
+        --tickets 1000000 --force
+    .venv/bin/python bench/reports_bench.py --database-url postgresql://postgres@127.0.0.1:5432/munui_bench_1m
+    .venv/bin/python bench/reports_bench.py bench/data/bench.sqlite3          # the embedded default
+
+Signs in as the generated lead through the real login form (CSRF token and all), requests
+every report page once to warm up, then ``--runs`` times each, and prints median and max per
+page and range. On PostgreSQL it also records, for each page, the plan (EXPLAIN ANALYZE,
+BUFFERS) of its slowest statement. Writes bench/results/reports-latest.md.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import benchlib
+
+PAGES = [
+    ("SLA by queue", "/desk/reports", {"group_by": "queue"}),
+    ("SLA by agent", "/desk/reports", {"group_by": "agent"}),
+    ("SLA by category", "/desk/reports", {"group_by": "category"}),
+    ("SLA by week", "/desk/reports", {"group_by": "week"}),
+    ("SLA CSV by queue", "/desk/reports/sla.csv", {"group_by": "queue"}),
+    ("breaches (first 200)", "/desk/reports/breaches", {}),
+    ("backlog (now)", "/desk/reports/backlog", {}),
+    ("volume", "/desk/reports/volume", {}),
+    ("agents", "/desk/reports/agents", {}),
+    ("claims", "/desk/reports/claims", {}),
+]
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+LEAD_EMAIL = f"lead1@{benchlib.EMAIL_DOMAIN}"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", nargs="?", type=Path, default=benchlib.DEFAULT_SQLITE)
+    parser.add_argument("--database-url")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-plans", action="store_true")
+    parser.add_argument("--out", type=Path, default=benchlib.RESULTS_DIR / "reports-latest.md")
+    return parser.parse_args()
+
+
+def signed_in_client(app):
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = CSRF_RE.search(page)
+    if not token:
+        raise SystemExit("no CSRF token on /login")
+    answer = client.post("/login", data={"csrf_token": token.group(1), "email": LEAD_EMAIL,
+                                         "password": benchlib.PASSWORD})
+    if answer.status_code != 302:
+        raise SystemExit(f"signing in as {LEAD_EMAIL} answered {answer.status_code}")
+    return client
+
+
+class Statements:
+    """The statements one request runs, with their time (to pick the one to explain)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.on = False
+        self.seen: list[tuple[float, str, object]] = []
+        self._started: dict[int, float] = {}
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if self.on:
+                self._started[id(context)] = time.perf_counter()
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def after(conn, cursor, statement, parameters, context, executemany):
+            if self.on and id(context) in self._started:
+                self.seen.append((time.perf_counter() - self._started.pop(id(context)), statement, parameters))
+
+
+def main() -> int:
+    args = parse_args()
+    url = benchlib.sqlalchemy_url(args.database_url) if args.database_url else benchlib.sqlite_url(args.path)
+    app = benchlib.script_app(url, benchlib.upload_dir_for(args.database_url, args.path))
+    app.config["WTF_CSRF_SSL_STRICT"] = False
+    now = datetime.now(UTC)
+    today = (now + timedelta(hours=9)).date()
+    ranges = {"4 weeks": (today - timedelta(days=27), today), "quarter": (today - timedelta(days=90), today)}
+    lines = []
+    with app.app_context():
+        from sqlalchemy import func, select, text
+
+        from app.extensions import db
+        from app.models import SlaTarget, Ticket
+
+        tickets = db.session.scalar(select(func.count()).select_from(Ticket))
+        targets = db.session.scalar(select(func.count()).select_from(SlaTarget))
+        dialect = db.engine.dialect.name
+        statements = Statements(db.engine)
+        db.session.remove()
+        client = signed_in_client(app)
+        header = (f"# Report pages — {tickets:,} tickets, {targets:,} SLA targets, {dialect}\n\n"
+                  f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, code {benchlib.code_version()}, "
+                  f"{args.runs} runs after one warm-up, in-process (query + template), signed in as a lead.\n")
+        print(header)
+        lines.append(header)
+        lines.append("| page | 4 weeks median / max ms | quarter median / max ms |")
+        lines.append("|---|---:|---:|")
+        plans = []
+        for name, path, query in PAGES:
+            cells = []
+            for label, (first, last) in ranges.items():
+                params = {**query, "from": first.isoformat(), "to": last.isoformat()}
+                response = client.get(path, query_string=params)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path} {params} answered {response.status_code}")
+                timings = []
+                for run in range(args.runs):
+                    statements.on, statements.seen = run == 0, []
+                    started = time.perf_counter()
+                    response = client.get(path, query_string=params)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    statements.on = False
+                    if run == 0 and label == "quarter" and dialect == "postgresql" and not args.no_plans:
+                        slowest = max(statements.seen, key=lambda s: s[0])
+                        with db.engine.connect() as conn:
+                            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + slowest[1],
+                                                        slowest[2]).scalars().all()
+                        plans.append((name, slowest[0] * 1000, slowest[1], plan))
+                cells.append(f"{statistics.median(timings):,.0f} / {max(timings):,.0f}")
+            row = f"| {name} | {cells[0]} | {cells[1]} |"
+            print(row, flush=True)
+            lines.append(row)
+        if plans:
+            lines.append("\n## Query plans (the slowest statement of each page, quarter range)\n")
+            for name, ms, statement, plan in plans:
+                lines.append(f"### {name} — {ms:,.0f} ms\n\n```sql\n{statement.strip()}\n```\n\n```\n"
+                             + "\n".join(plan) + "\n```\n")
+        if dialect == "postgresql":
+            with db.engine.connect() as conn:
+                sizes = conn.execute(text(
+                    "SELECT relname, pg_size_pretty(pg_total_relation_size(c.oid)) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND relkind = 'r' "
+                    "ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 8")).all()
+            lines.append("\n## Largest tables\n\n" + "\n".join(f"- {r}: {s}" for r, s in sizes) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
