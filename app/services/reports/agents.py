@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, tuple_
 
 from app.domain.sla import Metric, percentile
 from app.domain.ticket_flow import Status
@@ -52,18 +52,33 @@ class AgentsReport:
     total: AgentFigures
 
 
-def _handling(flt: ReportFilter, start: datetime, end: datetime) -> dict[int | None, tuple[int, float | None]]:
+Handling = tuple[int, float | None]   # (how many, median business minutes)
+
+
+def _handling(flt: ReportFilter, start: datetime, end: datetime) -> tuple[dict[int | None, Handling], Handling]:
+    """Each agent's and everyone's median handling time (a median of medians is not the median)."""
     T = SlaTarget
     where = [T.metric == Metric.RESOLUTION.value, T.fulfilled_at >= start, T.fulfilled_at < end,
              T.business_minutes.is_not(None), *rows_of_tickets(flt, T.ticket_id)]
     if db.engine.dialect.name == "postgresql":
-        stmt = (select(T.assignee_id, func.count(), func.percentile_cont(0.5).within_group(T.business_minutes))
-                .where(*where).group_by(T.assignee_id))
-        return {a: (int(n), None if m is None else round(float(m), 1)) for a, n, m in db.session.execute(stmt)}
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))   # sort in memory (see reports/sla.py)
+        stmt = (select(func.grouping(T.assignee_id), T.assignee_id, func.count(),
+                       func.percentile_cont(0.5).within_group(T.business_minutes))
+                .where(*where).group_by(func.grouping_sets(tuple_(T.assignee_id), tuple_())))
+        per_agent, overall = {}, (0, None)
+        for is_total, agent, n, median in db.session.execute(stmt):
+            figures = (int(n), None if median is None else round(float(median), 1))
+            if is_total:
+                overall = figures
+            else:
+                per_agent[agent] = figures
+        return per_agent, overall
     values: dict[int | None, list[float]] = {}
     for agent, minutes in db.session.execute(select(T.assignee_id, T.business_minutes).where(*where)):
         values.setdefault(agent, []).append(minutes)
-    return {a: (len(v), round(percentile(v, 0.5), 1)) for a, v in values.items()}
+    everything = [m for v in values.values() for m in v]
+    return ({a: (len(v), round(percentile(v, 0.5), 1)) for a, v in values.items()},
+            (len(everything), round(percentile(everything, 0.5), 1) if everything else None))
 
 
 def agents_report(actor, flt: ReportFilter, now: datetime, *, unassigned_label: str = "(미배정)") -> AgentsReport:
@@ -89,7 +104,8 @@ def agents_report(actor, flt: ReportFilter, now: datetime, *, unassigned_label: 
                .group_by(Message.author_id))
     for agent, n in db.session.execute(replies):
         row(agent).replies = int(n)
-    for agent, (n, median) in _handling(flt, start, end).items():
+    per_agent, overall = _handling(flt, start, end)
+    for agent, (n, median) in per_agent.items():
         figures = row(agent)
         figures.handled, figures.handling_median_minutes = n, median
     R = SatisfactionRating
@@ -114,10 +130,10 @@ def agents_report(actor, flt: ReportFilter, now: datetime, *, unassigned_label: 
     for agent_id, figures in rows.items():
         figures.name = names.get(agent_id, "") if agent_id is not None else unassigned_label
     ordered = sorted(rows.values(), key=lambda r: (r.agent_id is None, -r.solved, -r.replies, r.name))
-    return AgentsReport(flt, ordered, _total(ordered, flt, start, end))
+    return AgentsReport(flt, ordered, _total(ordered, overall))
 
 
-def _total(rows: list[AgentFigures], flt: ReportFilter, start: datetime, end: datetime) -> AgentFigures:
+def _total(rows: list[AgentFigures], handling: Handling) -> AgentFigures:
     total = AgentFigures(None, "")
     total.solved = sum(r.solved for r in rows)
     total.replies = sum(r.replies for r in rows)
@@ -125,22 +141,8 @@ def _total(rows: list[AgentFigures], flt: ReportFilter, start: datetime, end: da
     total.csat_count = sum(r.csat_count for r in rows)
     if total.csat_count:
         total.csat_average = round(sum((r.csat_average or 0) * r.csat_count for r in rows) / total.csat_count, 2)
-    # A median of medians is not the median: ask for the whole range's own.
-    n, median = _handling_all(flt, start, end)
-    total.handled, total.handling_median_minutes = n, median
+    total.handled, total.handling_median_minutes = handling
     return total
-
-
-def _handling_all(flt: ReportFilter, start: datetime, end: datetime) -> tuple[int, float | None]:
-    T = SlaTarget
-    where = [T.metric == Metric.RESOLUTION.value, T.fulfilled_at >= start, T.fulfilled_at < end,
-             T.business_minutes.is_not(None), *rows_of_tickets(flt, T.ticket_id)]
-    if db.engine.dialect.name == "postgresql":
-        n, median = db.session.execute(
-            select(func.count(), func.percentile_cont(0.5).within_group(T.business_minutes)).where(*where)).one()
-        return int(n), None if median is None else round(float(median), 1)
-    values = list(db.session.scalars(select(T.business_minutes).where(*where)))
-    return len(values), None if not values else round(percentile(values, 0.5), 1)
 
 
 def agents_csv_rows(report: AgentsReport, total_label: str) -> list[list[str]]:
