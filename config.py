@@ -58,6 +58,8 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     # Embedded default: run periodic jobs (relay, auto-close) in a thread of the web process.
     EMBEDDED_TICKER = _bool("EMBEDDED_TICKER", False)
+    # Outbox jobs one worker's job runs together (app/jobs/queue_mates.py); 1 runs each alone.
+    JOB_BATCH_SIZE = max(1, _int("JOB_BATCH_SIZE", 50))
     # Seconds between a failing job's attempts; after the last, RQ's failed registry.
     JOB_RETRY_INTERVALS = tuple(int(x) for x in os.environ.get("JOB_RETRY_INTERVALS", "5,30,120,600").split(","))
     # Refunds at or above this many won need a lead's second approval.

@@ -6,40 +6,54 @@ with backoff); without it, it runs the handler in-process. Either way the handle
 runs inside ``process_event``, which skips events already delivered, marks the
 event delivered in the same transaction as the handler's own writes, and records
 failures before re-raising so RQ sees them.
+
+A worker's job also runs the first attempts queued behind it (``queue_mates``), as a
+batch: handlers that only write rows (in-app notifications) share one transaction,
+emails share one SMTP connection, and each event still succeeds or fails on its own.
 """
 from __future__ import annotations
 
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from rq import Queue, Retry, get_current_job
+from rq.job import Job
+from sqlalchemy import select
 
 from app.extensions import db, get_redis, redis_is_configured
+from app.jobs import queue_mates
+from app.jobs.queue_mates import job_id_for
 from app.models import OutboxEvent
+from app.services.mail import smtp_session
 
 log = logging.getLogger("munui.jobs")
 
 FAILURE_TTL = 30 * 24 * 3600
 HANDLERS: dict[str, Callable[[OutboxEvent, datetime], None]] = {}
+# Kinds whose handlers only add rows in the session (no mail, no files, no commit of their own):
+# a batch of them is delivered in one transaction.
+ROW_ONLY: set[str] = set()
 
 
-def handler(kind: str):
-    """Register the function that carries out outbox events of ``kind``."""
+def handler(kind: str, *, row_only: bool = False):
+    """Register the function that carries out outbox events of ``kind``.
+
+    ``row_only``: the handler only changes rows in the session, so several events of the
+    kind may share one transaction.
+    """
     def register(fn):
         HANDLERS[kind] = fn
+        if row_only:
+            ROW_ONLY.add(kind)
         return fn
     return register
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def job_id_for(event_id: int) -> str:
-    return f"outbox-{event_id}"
 
 
 def hand_over(event_ids: list[int]) -> None:
@@ -66,13 +80,8 @@ def enqueue_events(event_ids: list[int], *, now: datetime | None = None) -> int:
             event = db.session.get(OutboxEvent, event_id)
             if event is None or event.delivered_at is not None:
                 continue
-            intervals = list(current_app.config["JOB_RETRY_INTERVALS"])
-            Queue(event.queue, connection=connection).enqueue(
-                run_outbox_job, event_id, job_id=job_id_for(event_id),
-                retry=Retry(max=len(intervals), interval=intervals),
-                failure_ttl=FAILURE_TTL, result_ttl=3600,
-                description=f"outbox {event_id} {event.kind}",
-            )
+            _enqueue(Queue(event.queue, connection=connection), event,
+                     list(current_app.config["JOB_RETRY_INTERVALS"]))
             event.enqueued_at = now
             handed += 1
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
@@ -83,15 +92,103 @@ def enqueue_events(event_ids: list[int], *, now: datetime | None = None) -> int:
     return handed
 
 
+def _enqueue(queue: Queue, event: OutboxEvent, intervals: list[int], delay: int = 0) -> Job:
+    """The event's RQ job: ``len(intervals)`` retries with those back-offs, after ``delay`` seconds."""
+    options = dict(job_id=job_id_for(event.id), failure_ttl=FAILURE_TTL, result_ttl=3600,
+                   description=f"outbox {event.id} {event.kind}",
+                   retry=Retry(max=len(intervals), interval=intervals) if intervals else None)
+    if delay:
+        return queue.enqueue_in(timedelta(seconds=delay), run_outbox_job, event.id, **options)
+    return queue.enqueue(run_outbox_job, event.id, **options)
+
+
 def run_outbox_job(event_id: int) -> str:
-    """RQ entry point for one outbox event."""
-    return process_event(event_id)
-
-
-def process_event(event_id: int, now: datetime | None = None) -> str:
-    """Carry out one outbox event exactly once (idempotent: a delivered event is skipped)."""
+    """RQ entry point for one outbox event, and for the first attempts queued behind it."""
     job = get_current_job()
-    job_ref = job.id if job else "in-process"
+    mates = queue_mates.take(job, current_app.config["JOB_BATCH_SIZE"] - 1) if job else []
+    if not mates:
+        with smtp_session():
+            return process_event(event_id)
+    outcomes = process_events([event_id, *mates], job_ref=job.id)
+    for mate in mates:
+        if isinstance(outcomes.get(mate), Exception):
+            hand_back(Queue(job.origin, connection=job.connection), mate)
+    queue_mates.release(job)
+    own = outcomes[event_id]
+    if isinstance(own, Exception):
+        raise own
+    return own
+
+
+def hand_back(queue: Queue, event_id: int) -> None:
+    """A taken event failed its first attempt: its own job again, after the first back-off,
+    with the retries left (so it gives up, and lands in the failed registry, as it would have alone)."""
+    event = db.session.get(OutboxEvent, event_id)
+    intervals = list(current_app.config["JOB_RETRY_INTERVALS"])
+    if event is None or event.gave_up_at is not None or not intervals:
+        return
+    _enqueue(queue, event, intervals[1:], delay=intervals[0])
+    db.session.rollback()
+
+
+def process_events(event_ids: list[int], now: datetime | None = None, *, job_ref: str) -> dict:
+    """Carry out several events: the row-only ones in one transaction, the others one by one,
+    emails over one SMTP connection. Returns each event's outcome: what ``process_event``
+    returns, or the exception it failed with (already recorded on its row)."""
+    now = now or _utcnow()
+    kinds = dict(db.session.execute(select(OutboxEvent.id, OutboxEvent.kind)
+                                    .where(OutboxEvent.id.in_(event_ids))).all())
+    db.session.rollback()
+    outcomes = _deliver_together([i for i in event_ids if kinds.get(i) in ROW_ONLY], now, job_ref)
+    with smtp_session():
+        for event_id in event_ids:
+            if event_id in outcomes:
+                continue
+            try:
+                outcomes[event_id] = process_event(event_id, now, own_job=event_id == event_ids[0],
+                                                   job_ref=job_ref)
+            except Exception as exc:  # noqa: BLE001 - recorded on its row; the caller decides
+                outcomes[event_id] = exc
+    return outcomes
+
+
+def _deliver_together(event_ids: list[int], now: datetime, job_ref: str) -> dict:
+    """Row-only events in one transaction. If any of them fails, none is kept, and the caller
+    runs each on its own (so one bad event neither blocks the others nor hides its error)."""
+    if not event_ids:
+        return {}
+    outcomes = {}
+    try:
+        for event in db.session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(event_ids))
+                                        .order_by(OutboxEvent.id)):
+            if event.delivered_at is not None:
+                outcomes[event.id] = "already-delivered"
+                continue
+            HANDLERS[event.kind](event, now)
+            event.delivered_at = now
+            event.gave_up_at = None
+            event.attempts += 1
+            event.last_error = None
+            outcomes[event.id] = "delivered"
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - each is run again on its own, which records its error
+        db.session.rollback()
+        log.warning("[%s] %d row-only outbox event(s) failed together; running them one by one",
+                    job_ref, len(event_ids))
+        return {}
+    log.info("[%s] outbox %s delivered in one transaction", job_ref, ",".join(map(str, sorted(outcomes))))
+    return outcomes
+
+
+def process_event(event_id: int, now: datetime | None = None, *, own_job: bool = True,
+                  job_ref: str | None = None) -> str:
+    """Carry out one outbox event exactly once (idempotent: a delivered event is skipped).
+
+    ``own_job``: the running RQ job is the event's own, so its retries left decide whether a
+    failure is the last; an event taken along by another event's job counts its attempts.
+    """
+    job = get_current_job() if own_job else None
+    job_ref = job_ref or (job.id if job else "in-process")
     event = db.session.get(OutboxEvent, event_id)
     if event is None:
         log.warning("[%s] outbox %s does not exist", job_ref, event_id)
@@ -112,7 +209,7 @@ def process_event(event_id: int, now: datetime | None = None) -> str:
     except Exception as exc:
         db.session.rollback()
         _record_failure(event_id, exc, job_retries_left=job.retries_left if job else None,
-                        in_process=job is None)
+                        counted=job is None)
         log.exception("[%s] outbox %s (%s) failed", job_ref, event_id, fn.__name__)
         raise
     log.info("[%s] outbox %s (%s) delivered", job_ref, event_id, event.kind)
@@ -120,14 +217,14 @@ def process_event(event_id: int, now: datetime | None = None) -> str:
 
 
 def _record_failure(event_id: int, exc: Exception, *, job_retries_left: int | None,
-                    in_process: bool) -> None:
+                    counted: bool) -> None:
     """Count the attempt and keep the error; after the last attempt, give up (visible to admins)."""
     event = db.session.get(OutboxEvent, event_id)
     if event is None:
         return
     event.attempts += 1
     event.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
-    if in_process:
+    if counted:  # in-process, or taken along by another event's job
         final = event.attempts > len(current_app.config["JOB_RETRY_INTERVALS"])
     else:
         final = not job_retries_left

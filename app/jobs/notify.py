@@ -12,7 +12,7 @@ from app.models import Notification, OutboxEvent
 from app.services.notifications import duplicate_of, notice_key
 
 
-@handler("notify")
+@handler("notify", row_only=True)
 def create_notification(event: OutboxEvent, now: datetime) -> None:
     if db.session.scalar(select(Notification.id).where(Notification.outbox_id == event.id)):
         return

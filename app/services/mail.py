@@ -6,6 +6,8 @@ import hmac
 import os
 import re
 import smtplib
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -155,16 +157,100 @@ def build_message(email: Email) -> EmailMessage:
     return message
 
 
+def _connect(config) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    if config.get("MAIL_USE_TLS"):
+        smtp.starttls()
+    if config.get("MAIL_USERNAME"):
+        smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    return smtp
+
+
+class _Session(threading.local):
+    """The SMTP connection a batch of emails shares (per thread; none outside ``smtp_session``)."""
+
+    def __init__(self):
+        self.active = False
+        self.smtp: smtplib.SMTP | None = None
+
+
+_session = _Session()
+
+
+@contextmanager
+def smtp_session():
+    """Within this block ``deliver`` sends every message over one SMTP connection, opened at the
+    first message and closed at the end (a worker's batch: one connect, EHLO and login, not one
+    per email). A connection the server dropped is opened again for the next message."""
+    if _session.active:
+        yield
+        return
+    _session.active = True
+    try:
+        yield
+    finally:
+        smtp, _session.smtp, _session.active = _session.smtp, None, False
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def _send_in_session(config, message: EmailMessage) -> None:
+    if _session.smtp is not None:
+        try:
+            _send_or_drop(message)
+            return
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            # The server closed the connection kept from an earlier message (idle timeout,
+            # restart): send again on a new one. At worst the first try had reached the server,
+            # and the copy carries the same Message-ID (the ledger's at-least-once contract).
+            pass
+    _session.smtp = _connect(config)
+    _send_or_drop(message)
+
+
+def _send_or_drop(message: EmailMessage) -> None:
+    """Send on the session's connection; one in doubt is closed, never reused."""
+    smtp = _session.smtp
+    try:
+        smtp.send_message(message)
+    except smtplib.SMTPServerDisconnected:
+        _drop_connection()
+        raise
+    except smtplib.SMTPException:
+        # A refusal (550, say): smtplib has reset the conversation; keep it only if it still answers.
+        if not _still_answers(smtp):
+            _drop_connection()
+        raise
+    except OSError:  # the socket itself: reset, timeout
+        _drop_connection()
+        raise
+
+
+def _still_answers(smtp: smtplib.SMTP) -> bool:
+    try:
+        return smtp.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def _drop_connection() -> None:
+    smtp, _session.smtp = _session.smtp, None
+    if smtp is not None:
+        smtp.close()
+
+
 def deliver(message: EmailMessage) -> str:
     """Send through SMTP when MAIL_SERVER is set, else write an .eml file under instance/mail/."""
     config = current_app.config
     if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(message)
+        if _session.active:
+            _send_in_session(config, message)
+        else:
+            with _connect(config) as smtp:
+                smtp.send_message(message)
         return "smtp"
     folder = config["MAIL_FILE_DIR"]
     os.makedirs(folder, exist_ok=True)

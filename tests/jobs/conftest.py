@@ -40,13 +40,18 @@ class SinkHandler:
     def __init__(self):
         self.messages: list[Message] = []
         self.reject_with: str | None = None
+        self.reject_for: set[str] = set()  # addresses answered 550, the others accepted
+        self.sessions: set[int] = set()  # SMTP connections that delivered or tried to
         self.delay = 0.0
         self.data_started = threading.Event()
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.sessions.add(id(session))
         if self.reject_with:
             return self.reject_with
+        if address in self.reject_for:
+            return "550 5.1.1 Mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -161,16 +166,16 @@ def worker_env(app, tmp_path):
     return build
 
 
-def run_worker_burst(env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_worker_burst(env: dict, timeout: float = 60, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run `python worker.py --burst` to completion (it exits when the queues are empty)."""
     db.session.commit()  # nothing of the test body's may hold a SQLite write lock
-    return subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "worker.py", "--burst", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 
-def start_worker(env: dict) -> subprocess.Popen:
-    """A long-running worker in its own process group (so its work horse can be killed with it)."""
+def start_worker(env: dict, args: tuple[str, ...] = ()) -> subprocess.Popen:
+    """A long-running worker in its own process group (so a work horse, with --fork, dies with it)."""
     db.session.commit()
-    return subprocess.Popen([sys.executable, "worker.py", "--no-scheduler"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "worker.py", "--no-scheduler", *args], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
