@@ -51,6 +51,20 @@ class LeaderCronScheduler(CronScheduler):
         return super().enqueue_jobs()
 
 
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started. Not ``getrusage``'s ``ru_maxrss``: Linux carries it
+    over ``execve``, so a worker started by a big parent (a test run, a supervisor) would read the
+    parent's peak and stop after its first job."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class DeskWorker(SimpleWorker):
     """RQ's worker without a fork: each job in its own app context, and a memory ceiling.
 
@@ -67,7 +81,7 @@ class DeskWorker(SimpleWorker):
         # nothing one job leaves in the session is seen by the next.
         with self.app.app_context():
             super().execute_job(job, queue)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = peak_rss_mb()
         if self.max_memory_mb and peak_mb > self.max_memory_mb:
             self.log.warning("Worker %s: peak RSS %.0f MB is over --max-memory-mb %d; exiting for a restart",
                              self.name, peak_mb, self.max_memory_mb)

@@ -70,8 +70,7 @@ class ReportHistory:
     def __init__(self, gen, conn):
         from sqlalchemy import select
 
-        from app.domain.calendar import always_open_calendar, korean_public_holidays, parse_windows
-        from app.domain.calendar import BusinessCalendar
+        from app.domain.calendar import BusinessCalendar, always_open_calendar, korean_public_holidays, parse_windows
         from app.models import (
             CannedAnswer,
             CannedAnswerUse,

@@ -175,3 +175,16 @@ def test_worker_over_its_memory_ceiling_exits_after_the_job(app, web_app, client
     assert "over --max-memory-mb" in worker.stderr
     assert len(sink.wait_for(1)) == 1
     assert Queue("email", connection=Redis.from_url(redis_url)).count == 1
+
+
+def test_the_memory_ceiling_reads_the_worker_not_the_process_that_started_it():
+    """Linux carries ``ru_maxrss`` over execve: a worker started by a 500 MB parent (a supervisor,
+    a test run) read the parent's peak, passed its 400 MB ceiling and stopped after one job."""
+    parent = bytearray(500 * 1024 * 1024)
+    for i in range(0, len(parent), 4096):
+        parent[i] = 1
+    probe = subprocess.run([sys.executable, "-c", "import worker; print(worker.peak_rss_mb())"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    del parent
+    assert probe.returncode == 0, probe.stderr
+    assert float(probe.stdout) < 400
