@@ -49,7 +49,7 @@ def kst(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def build_september():
-    """The five tickets of the docstring; returns the lead and the agent."""
+    """The five tickets of the docstring; returns the lead, the agent and the tickets."""
     lead = make_user("lead", name="박팀장")
     agent = make_user("agent", name="김상담", queues=["general", "orders"])
     kim = make_user("customer", name="김민지")
@@ -89,4 +89,4 @@ def build_september():
 
     t5 = make_ticket(kim, subject="T5", now=kst(9, 23, 14))
     reply(agent, t5, kst(9, 28, 13, 30))
-    return {"lead": lead, "agent": agent}
+    return {"lead": lead, "agent": agent, "tickets": {"T1": t1, "T2": t2, "T3": t3, "T4": t4, "T5": t5}}

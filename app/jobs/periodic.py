@@ -31,6 +31,9 @@ SCHEDULE: list[tuple[str, str, int]] = [
     ("app.jobs.periodic.refund_overdue_job", "default", 3600),
     # Every quarter hour; each lead who chose it gets one SLA summary a day, from 09:00 KST.
     ("app.jobs.periodic.sla_digest_job", "default", 900),
+    # Every ten minutes: sum the SLA report's ended days (a day an hour after it ends, and any
+    # day a late change sent back to be read raw).
+    ("app.jobs.periodic.sla_rollup_job", "default", 600),
 ]
 
 
@@ -101,4 +104,15 @@ def sla_digest_job(now: datetime | None = None) -> int:
     unit_of_work.commit()
     if count:
         log.info("sla digest: %d lead(s) summarised", count)
+    return count
+
+
+def sla_rollup_job(now: datetime | None = None) -> int:
+    """Sum the SLA report's ended days that need it (``reports/sla_daily``); returns how many."""
+    from app.services.reports.sla_daily import roll_up_days
+
+    now = now or datetime.now(UTC)
+    count = roll_up_days(now)
+    if count:
+        log.info("sla rollup: %d day(s) summed", count)
     return count

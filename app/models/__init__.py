@@ -12,6 +12,7 @@ from app.models.refund import Claim, OrderStatusChange, Refund
 from app.models.satisfaction import SatisfactionRating
 from app.models.search_document import SearchDocument
 from app.models.sla_policy import SlaEvent, SlaPolicy, SlaTarget
+from app.models.sla_rollup import SlaDailyFigures, SlaRollupDay
 from app.models.support_queue import SupportQueue, queue_members
 from app.models.ticket import Ticket, TicketNumberCounter
 from app.models.user import ApiToken, User, UserSession
@@ -20,7 +21,8 @@ from app.models.workspace import SavedView, Tag, TicketPresence, ticket_tags
 __all__ = [
     "ApiToken", "Attachment", "AuditEvent", "CalendarDay", "CannedAnswer", "CannedAnswerUse", "Category",
     "Claim", "Message", "Notification", "Order", "OrderStatusChange", "OutboxEvent", "Refund",
-    "SatisfactionRating", "SavedView", "SearchDocument", "SentEmail", "SlaEvent", "SlaPolicy", "SlaTarget",
+    "SatisfactionRating", "SavedView", "SearchDocument", "SentEmail", "SlaDailyFigures", "SlaEvent", "SlaPolicy",
+    "SlaRollupDay", "SlaTarget",
     "SupportQueue", "Tag", "Ticket", "TicketNumberCounter", "TicketPresence", "User", "UserSession",
     "WorkCalendar", "queue_members", "ticket_tags",
 ]

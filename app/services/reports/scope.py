@@ -117,6 +117,13 @@ def week_of(column):
     return func.date(column, "+9 hours", "weekday 0", "-6 days")
 
 
+def week_of_date(column):
+    """The Monday of the week of a stored Seoul *date* (not a time), in the database's SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(func.date_trunc("week", column), Date)
+    return func.date(column, "weekday 0", "-6 days")
+
+
 def day_key(value) -> str:
     """A grouped day as ISO text, whichever database produced it."""
     return value.isoformat() if isinstance(value, date) else str(value)

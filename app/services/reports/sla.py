@@ -13,9 +13,10 @@ pauses and solved spans left out, never wall-clock subtraction.
 - A target counts in the queue, for the assignee and in the category of its ticket at its last
   change (a ticket moved to another queue counts there).
 
-Grouped by queue, agent, category or week (Monday–Sunday, Seoul), with a total row; every
-figure is one aggregate query over indexed columns (``ix_sla_targets_fulfilled``,
-``ix_sla_targets_due``), so the cost follows the range, not the table.
+Grouped by queue, agent, category or week (Monday–Sunday, Seoul), with a total row. Ended
+days are read from their daily figures (``sla_daily``: summed by the worker, every duration
+kept, so the figures are the same), the others from the targets through indexed time columns
+(``ix_sla_targets_fulfilled``, ``ix_sla_targets_due``): two aggregate statements either way.
 """
 from __future__ import annotations
 
@@ -23,13 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, or_, select, text, tuple_
+from sqlalchemy import and_, case, func, or_, select, text, tuple_, union_all
 from sqlalchemy.dialects.postgresql import array
 
 from app.domain.errors import invalid
 from app.domain.sla import Metric, percentile
 from app.extensions import db
-from app.models import Category, SlaTarget, SupportQueue, Ticket, User
+from app.models import Category, SlaDailyFigures, SlaTarget, SupportQueue, Ticket, User
 from app.services.reports.scope import (
     ReportFilter,
     blank,
@@ -37,7 +38,9 @@ from app.services.reports.scope import (
     range_bounds,
     require_reader,
     week_of,
+    week_of_date,
 )
+from app.services.reports.sla_daily import DaySplit, is_breached, is_met, split_days
 
 
 class Grouping(StrEnum):
@@ -51,6 +54,7 @@ class Grouping(StrEnum):
 
 GROUPS = tuple(g.value for g in Grouping)
 T = SlaTarget
+D = SlaDailyFigures
 
 
 @dataclass
@@ -92,23 +96,29 @@ class SlaReport:
         return max([1, *(f.decided for r in self.rows for f in r.metrics.values())])
 
 
-def _narrowed(stmt, flt: ReportFilter):
+def _narrowed(stmt, flt: ReportFilter, rows=T):
+    """The filter on ``rows``: the targets, or the daily figures (the same queue, category and
+    assignee columns; never asked for tier or priority, which they do not keep)."""
     if flt.queue:
-        stmt = stmt.where(T.queue_id.in_(select(SupportQueue.id).where(SupportQueue.slug == flt.queue)))
+        stmt = stmt.where(rows.queue_id.in_(select(SupportQueue.id).where(SupportQueue.slug == flt.queue)))
     if flt.category:
-        stmt = stmt.where(T.category_id.in_(select(Category.id).where(Category.code == flt.category)))
+        stmt = stmt.where(rows.category_id.in_(select(Category.id).where(Category.code == flt.category)))
     if flt.agent_id is not None:
-        stmt = stmt.where(T.assignee_id == flt.agent_id)
+        stmt = stmt.where(rows.assignee_id == flt.agent_id)
     if flt.membership:
-        stmt = stmt.where(T.membership == flt.membership)
+        stmt = stmt.where(rows.membership == flt.membership)
     if flt.priority:
-        stmt = stmt.where(T.priority == flt.priority)
+        stmt = stmt.where(rows.priority == flt.priority)
     return stmt
 
 
-def _key(group_by: str, when):
-    columns = {Grouping.QUEUE: T.queue_id, Grouping.AGENT: T.assignee_id, Grouping.CATEGORY: T.category_id}
-    return week_of(when) if group_by == Grouping.WEEK else columns[Grouping(group_by)]
+def _key(group_by: str, when, rows=T):
+    """What a row groups by: a column of ``rows``, or the week of ``when`` (a time of the targets,
+    or the daily figures' day)."""
+    if group_by == Grouping.WEEK:
+        return week_of(when) if rows is T else week_of_date(when)
+    columns = {Grouping.QUEUE: rows.queue_id, Grouping.AGENT: rows.assignee_id, Grouping.CATEGORY: rows.category_id}
+    return columns[Grouping(group_by)]
 
 
 def _row(rows: dict[str, ReportRow], key) -> ReportRow:
@@ -116,45 +126,77 @@ def _row(rows: dict[str, ReportRow], key) -> ReportRow:
 
 
 def _fill(rows: dict[str, ReportRow], total: ReportRow, group_by: str, flt: ReportFilter, now: datetime) -> None:
-    """Two aggregate queries: the counts (the total is their sum: each target is in one row) and
-    the durations (on PostgreSQL the rows' and the total's percentiles in one pass, GROUPING SETS)."""
-    start, end = range_bounds(flt)
-    met = T.outcome == "met"
-    breached = or_(T.outcome == "breached", and_(T.outcome.is_(None), T.due_at <= now))
-    decided_at = case((met, T.fulfilled_at), else_=T.due_at)
-    key = _key(group_by, decided_at)
-    counts = _narrowed(
-        select(key, T.metric, func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0)))
-        .where(or_(and_(met, T.fulfilled_at >= start, T.fulfilled_at < end),
-                   and_(breached, T.due_at >= start, T.due_at < end)))
-        .group_by(key, T.metric), flt)
-    for k, metric, n_met, n_breached in db.session.execute(counts):
-        figures = _row(rows, k).metrics[metric]
-        figures.met, figures.breached = int(n_met or 0), int(n_breached or 0)
-        whole = total.metrics[metric]
-        whole.met += figures.met
-        whole.breached += figures.breached
-
-    key = _key(group_by, T.fulfilled_at)
-    answered = and_(T.fulfilled_at >= start, T.fulfilled_at < end, T.business_minutes.is_not(None))
+    """The counts and the durations: ended days from their daily figures (``sla_daily``), the
+    others from the targets themselves; each target is in one row, so the total is the rows' sum."""
+    split = split_days(flt.days, summed_usable=not (flt.membership or flt.priority))
+    _fill_counts(rows, total, group_by, flt, now, split)
     if db.engine.dialect.name == "postgresql":
-        # A quarter at a million tickets sorts ~600,000 durations: in memory, not in temp files.
-        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
-        stmt = _narrowed(
-            # Both percentiles from one sort of each group (the array form of percentile_cont).
-            select(func.grouping(key), key, T.metric, func.count(),
-                   func.percentile_cont(array([0.5, 0.9])).within_group(T.business_minutes))
-            .where(answered).group_by(func.grouping_sets(tuple_(key, T.metric), tuple_(T.metric))), flt)
-        for is_total, k, metric, n, (median, p90) in db.session.execute(stmt):
-            figures = (total if is_total else _row(rows, k)).metrics[metric]
-            figures.answered, figures.median_minutes, figures.p90_minutes = int(n), _round(median), _round(p90)
+        _fill_durations_in_sql(rows, total, group_by, flt, split)
+    else:
+        _fill_durations_here(rows, total, group_by, flt, split)
+
+
+def _fill_counts(rows, total, group_by, flt, now, split: DaySplit) -> None:
+    queries = []
+    if split.summed:
+        key = _key(group_by, D.day, D)
+        queries.append(_narrowed(select(key, D.metric, func.sum(D.met), func.sum(D.breached))
+                                 .where(D.day.in_(split.summed)).group_by(key, D.metric), flt, D))
+    if split.raw:
+        met, breached = is_met(), is_breached(now)
+        key = _key(group_by, case((met, T.fulfilled_at), else_=T.due_at))
+        queries.append(_narrowed(
+            select(key, T.metric, func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0)))
+            .where(or_(and_(met, split.raw_clause(T.fulfilled_at)), and_(breached, split.raw_clause(T.due_at))))
+            .group_by(key, T.metric), flt))
+    for query in queries:
+        for k, metric, n_met, n_breached in db.session.execute(query):
+            for figures in (_row(rows, k).metrics[metric], total.metrics[metric]):
+                figures.met += int(n_met or 0)
+                figures.breached += int(n_breached or 0)
+
+
+def _duration_sources(group_by: str, flt: ReportFilter, split: DaySplit, *, unnest: bool) -> list:
+    """Selects of (key, metric, minutes): the daily figures' kept durations (one row each with
+    ``unnest``, else their lists) and the raw days' fulfilled targets."""
+    sources = []
+    if split.summed:
+        minutes = func.unnest(D.minutes) if unnest else D.minutes
+        sources.append(_narrowed(select(_key(group_by, D.day, D).label("k"), D.metric.label("metric"),
+                                        minutes.label("m")).where(D.day.in_(split.summed)), flt, D))
+    if split.raw:
+        sources.append(_narrowed(select(_key(group_by, T.fulfilled_at).label("k"), T.metric.label("metric"),
+                                        T.business_minutes.label("m"))
+                                 .where(split.raw_clause(T.fulfilled_at), T.business_minutes.is_not(None)), flt))
+    return sources
+
+
+def _fill_durations_in_sql(rows, total, group_by, flt, split: DaySplit) -> None:
+    """PostgreSQL: the rows' and the total's median and p90 in one pass (GROUPING SETS, both
+    percentiles from one sort with the array form of percentile_cont)."""
+    sources = _duration_sources(group_by, flt, split, unnest=True)
+    if not sources:
         return
+    # A quarter at a million tickets sorts ~600,000 durations: in memory, not in temp files.
+    db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+    values = (sources[0] if len(sources) == 1 else union_all(*sources)).subquery()
+    stmt = (select(func.grouping(values.c.k), values.c.k, values.c.metric, func.count(),
+                   func.percentile_cont(array([0.5, 0.9])).within_group(values.c.m))
+            .group_by(func.grouping_sets(tuple_(values.c.k, values.c.metric), tuple_(values.c.metric))))
+    for is_total, k, metric, n, (median, p90) in db.session.execute(stmt):
+        figures = (total if is_total else _row(rows, k)).metrics[metric]
+        figures.answered, figures.median_minutes, figures.p90_minutes = int(n), _round(median), _round(p90)
+
+
+def _fill_durations_here(rows, total, group_by, flt, split: DaySplit) -> None:
+    """SQLite: the same percentiles in Python (linear interpolation, as percentile_cont)."""
     durations: dict[tuple[str, str], list[float]] = {}
     everything: dict[str, list[float]] = {}
-    for k, metric, minutes in db.session.execute(_narrowed(select(key, T.metric, T.business_minutes)
-                                                           .where(answered), flt)):
-        durations.setdefault((_text(k), metric), []).append(minutes)
-        everything.setdefault(metric, []).append(minutes)
+    for source in _duration_sources(group_by, flt, split, unnest=False):
+        for k, metric, minutes in db.session.execute(source):
+            values = minutes if isinstance(minutes, list) else [minutes]
+            durations.setdefault((_text(k), metric), []).extend(values)
+            everything.setdefault(metric, []).extend(values)
     for (k, metric), values in durations.items():
         _durations(_row(rows, k).metrics[metric], values)
     for metric, values in everything.items():
@@ -284,7 +326,7 @@ def breached_targets(actor: User, flt: ReportFilter, now: datetime, *, metric: s
         extra["group_by"] = "invalid"
     check_filter(flt, extra)
     start, end = range_bounds(flt)
-    breached = or_(T.outcome == "breached", and_(T.outcome.is_(None), T.due_at <= now))
+    breached = is_breached(now)
     stmt = _narrowed(select(T, Ticket).join(Ticket, Ticket.id == T.ticket_id)
                      .where(breached, T.due_at >= start, T.due_at < end), flt)
     if metric:

@@ -26,6 +26,7 @@ from app.domain.ticket_flow import Status, clock_moves
 from app.domain.vocabulary import SEOUL, Role
 from app.extensions import db
 from app.models import SlaEvent, SlaPolicy, SlaTarget, SupportQueue, Ticket, User, WorkCalendar
+from app.services.reports.sla_daily import mark_changed
 
 log = logging.getLogger(__name__)
 
@@ -157,25 +158,33 @@ def refresh(ticket: Ticket, now: datetime) -> Clock:
     ticket.sla_due_at = min((t.due_at for t in running if t.due_at), default=None)
     ticket.sla_warn_at = min((t.warn_at for t in running if t.warn_at), default=None)
     ticket.sla_next_check_at = next_alert(clock.timers, clock.alerts)
-    _store_targets(ticket, clock)
+    _store_targets(ticket, clock, now)
     return clock
 
 
-def _store_targets(ticket: Ticket, clock: Clock) -> None:
+def _stored(row: SlaTarget) -> tuple:
+    return (row.due_at, row.fulfilled_at, row.outcome, row.business_minutes, row.queue_id, row.assignee_id,
+            row.category_id, row.priority, row.membership)
+
+
+def _store_targets(ticket: Ticket, clock: Clock, now: datetime) -> None:
     """Write each timer as the ticket's ``sla_targets`` row (what the API and reports read).
 
     Decided rows of earlier next-reply cycles stay as they were; a running row whose timer the
-    clock no longer has (the policy changed) goes.
+    clock no longer has (the policy changed) goes. A change that touches an ended day has the
+    SLA report read that day raw until it is summed again (``sla_daily.mark_changed``).
     """
     if ticket.id is None:
         return
     rows = {(r.metric, r.cycle): r for r in db.session.scalars(
         select(SlaTarget).where(SlaTarget.ticket_id == ticket.id))}
     current = set()
+    moved: list[datetime | None] = []    # the times of changed rows, before and after
     for t in clock.timers:
         key = (t.metric.value, t.cycle)
         current.add(key)
         row = rows.get(key)
+        before = _stored(row) if row is not None else None
         if row is None:
             row = SlaTarget(ticket_id=ticket.id, metric=t.metric.value, cycle=t.cycle)
             db.session.add(row)
@@ -187,9 +196,13 @@ def _store_targets(ticket: Ticket, clock: Clock) -> None:
         row.queue_id, row.assignee_id, row.category_id = ticket.queue_id, ticket.assignee_id, ticket.category_id
         row.priority = ticket.priority
         row.membership = ticket.requester.membership if ticket.requester else "basic"
+        if _stored(row) != before:
+            moved += [row.due_at, row.fulfilled_at, *(before[:2] if before else ())]
     for key, row in rows.items():
         if key not in current and row.outcome is None:
+            moved.append(row.due_at)
             db.session.delete(row)
+    mark_changed(moved, now)
 
 
 def targets_of(ticket_ids: list[int]) -> dict[int, dict[str, SlaTarget]]:

@@ -1,4 +1,8 @@
-"""The SLA report's figures on the hand-built September of tests/report_setup.py (worked out there)."""
+"""The SLA report's figures on the hand-built September of tests/report_setup.py (worked out there).
+
+Each figure is checked three ways: read from the targets themselves, from the worker's daily
+figures (every day summed), and from both (the first half of the month summed, the rest raw).
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -6,14 +10,21 @@ from datetime import date
 import pytest
 
 from app.domain.errors import DomainError, Forbidden
+from app.services import unit_of_work
 from app.services.reports.scope import ReportFilter
 from app.services.reports.sla import report_csv_rows, sla_report
+from app.services.reports.sla_daily import roll_up_day
 from tests.report_setup import NOW, SEPTEMBER, build_september
 
 
-@pytest.fixture()
-def september(app):
-    return build_september()
+@pytest.fixture(params=["raw", "summed", "half summed"])
+def september(app, request):
+    built = build_september()
+    days = {"raw": [], "summed": SEPTEMBER.days, "half summed": SEPTEMBER.days[:15]}[request.param]
+    for day in days:
+        assert roll_up_day(day, NOW) == 1
+    unit_of_work.commit()
+    return built
 
 
 def figures(row, metric):
