@@ -36,7 +36,7 @@ class SlaDailyFigures(db.Model):
     """Targets decided (met / breached) and fulfilled (their business minutes) on one Seoul day,
     for one target kind and one combination of the ticket's queue, assignee and category (the
     report's groupings; a report narrowed by priority or tier reads the targets raw, which keeps
-    these rows few: a day of a million-ticket desk is ~200 of them, not one per target)."""
+    these rows few: a day of a million-ticket desk is ~125 of them, not one per target)."""
 
     __tablename__ = "sla_daily_figures"
     __table_args__ = (Index("ix_sla_daily_figures_day", "day"),)
