@@ -33,6 +33,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=1_000)
+    parser.add_argument("--statements", action="store_true",
+                        help="print the first round's SQL by kind: count and total time")
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
@@ -108,14 +110,35 @@ def main() -> int:
         "EXPLAIN SELECT * FROM tickets WHERE sla_next_check_at <= :now ORDER BY sla_next_check_at LIMIT 500"),
         {"now": now.replace(tzinfo=None)}).scalars().all()
 
+    spent: dict[str, list[float]] = {}
+    if args.statements:
+        from sqlalchemy import event
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            context._bench_started = time.perf_counter()
+
+        @event.listens_for(db.engine, "after_cursor_execute")
+        def _after(conn, cursor, statement, parameters, context, executemany):
+            kind = " ".join(statement.split()[:3])[:60]
+            entry = spent.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - context._bench_started
+
     timings = []
+    split = [0.0, 0.0]      # the first round's sweep (read, compute, flush) and commit (+ hand-over)
     warned = breached = 0
     for _round in range(2):
         started = time.monotonic()
         total_checked = 0
         while True:
+            before = time.monotonic()
             result = sweep(now)
+            swept = time.monotonic()
             unit_of_work.commit()
+            if _round == 0:
+                split[0] += swept - before
+                split[1] += time.monotonic() - swept
             total_checked += result.checked
             warned += result.warned
             breached += result.breached
@@ -129,6 +152,10 @@ def main() -> int:
     print("| sweep | tickets checked | warnings + breaches recorded | time |\n|---|---:|---:|---:|")
     print(f"| first (work to do) | {timings[0][1]:,} | {warned + breached:,} | {timings[0][0] * 1000:.0f} ms |")
     print(f"| second (nothing due) | {timings[1][1]:,} | 0 | {timings[1][0] * 1000:.1f} ms |")
+    print(f"first sweep: {split[0] * 1000:.0f} ms reading, computing and flushing; {split[1] * 1000:.0f} ms "
+          "committing and handing the outbox events to Redis")
+    for kind, (count, seconds) in sorted(spent.items(), key=lambda kv: -kv[1][1])[:15]:
+        print(f"  {seconds * 1000:8.0f} ms  {count:6,}×  {kind}")
     from redis import Redis as _Redis
 
     _Redis.from_url(REDIS).flushdb()

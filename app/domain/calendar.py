@@ -18,6 +18,7 @@ Window = tuple[int, int]  # (start minute, end minute) of a local day, 0 ≤ sta
 DAY = 1440
 # Searching further than this for working time means the calendar has none.
 MAX_SEARCH_DAYS = 3 * 366
+ANSWERS_KEPT = 4096           # a calendar remembers this many answers, then starts again
 
 
 class CalendarError(ValueError):
@@ -89,6 +90,17 @@ class BusinessCalendar:
         object.__setattr__(self, "days_on_windows", normalise_windows(self.days_on_windows))
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         object.__setattr__(self, "days_on", frozenset(self.days_on))
+        # Answers already worked out: a batch of clock work (the SLA sweep) asks one calendar
+        # the same spans again and again while a ticket escalates. Bounded, as instances may live long.
+        object.__setattr__(self, "_answers", {})
+
+    def _remembered(self, key: tuple, work):
+        answers = self._answers
+        if key not in answers:
+            if len(answers) >= ANSWERS_KEPT:
+                answers.clear()
+            answers[key] = work()
+        return answers[key]
 
     # ------------------------------------------------------------- days
 
@@ -128,6 +140,9 @@ class BusinessCalendar:
         next morning).
         """
         _require_aware(start)
+        return self._remembered(("add", start, minutes), lambda: self._add_business_time(start, minutes))
+
+    def _add_business_time(self, start: datetime, minutes: float) -> datetime:
         if minutes < 0:
             raise ValueError("minutes must not be negative")
         remaining = timedelta(minutes=minutes)
@@ -178,6 +193,9 @@ class BusinessCalendar:
         _require_aware(b)
         if b <= a:
             return 0.0
+        return self._remembered(("between", a, b), lambda: self._business_seconds_between(a, b))
+
+    def _business_seconds_between(self, a: datetime, b: datetime) -> float:
         a_local, b_local = a.astimezone(self.tz), b.astimezone(self.tz)
         total = timedelta(0)
         for window_start, window_end in self._intervals_from(a_local.date() - timedelta(days=1)):

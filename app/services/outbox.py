@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 
 from app.extensions import db
 from app.models import OutboxEvent
@@ -31,23 +31,27 @@ def hand_over(event_ids: list[int]) -> None:
 
 
 def defer(kind: str, payload: dict, now: datetime, *, queue: str = "default") -> OutboxEvent:
-    """Record a side effect in this transaction; it is handed to a job after the commit."""
+    """Record a side effect in this transaction; it is handed to a job after the commit.
+
+    Not flushed here: the transaction's flush (at the latest its commit) inserts a batch of
+    events in one statement, and the hand-over reads their ids after the commit.
+    """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     event = OutboxEvent(kind=kind, queue=queue, payload=payload, created_at=now, attempts=0)
     db.session.add(event)
-    db.session.flush()
     pending, hook = db.session.info.get(_PENDING, (None, None))
     if pending is None or hook not in db.session.info.get("munui_after_commit", []):
         # One hand-over per unit of work, with every event it recorded.
         pending = []
 
         def hook() -> None:
-            hand_over(pending)
+            # The identity, not ``.id``: reading an attribute of an expired row would reload it.
+            hand_over([inspect(e).identity[0] for e in pending if inspect(e).identity])
 
         db.session.info[_PENDING] = (pending, hook)
         after_commit(hook)
-    pending.append(event.id)
+    pending.append(event)
     return event
 
 

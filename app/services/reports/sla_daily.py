@@ -37,6 +37,7 @@ D = SlaDailyFigures
 ROLLUP_GRACE = timedelta(hours=1)
 LOOKBACK_DAYS = MAX_DAYS + 7     # the longest report range, ending yesterday, and a week's margin
 DAYS_PER_RUN = 60                # one run's share of a backlog (a new desk's year catches up in minutes)
+_MARKED = "munui_sla_days_marked"   # session.info: (transaction, days it marked)
 GROUPED = ("queue_id", "assignee_id", "category_id")   # what a daily row is kept by
 
 
@@ -61,8 +62,17 @@ def mark_changed(moments: Iterable[datetime | None], now: datetime) -> None:
     """Have the ended days of these times (a changed target's old and new due and fulfilment
     times) read raw until they are summed again. Runs in the writer's transaction."""
     today = now.astimezone(SEOUL).date()
-    days = sorted({d for d in map(seoul_date, moments) if d is not None and d < today})
-    for day in days:   # in day order, so two writers lock rows in the same order
+    days = {d for d in map(seoul_date, moments) if d is not None and d < today}
+    if not days:
+        return
+    # Once per day and transaction: a sweep escalating a thousand tickets marks a few days.
+    transaction = db.session().get_transaction()
+    done = db.session.info.get(_MARKED)
+    if done is None or done[0] is not transaction:
+        done = db.session.info[_MARKED] = (transaction, set())
+    days -= done[1]
+    done[1].update(days)
+    for day in sorted(days):   # in day order, so two writers lock rows in the same order
         db.session.execute(_insert()(SlaRollupDay).values(day=day, rolled_at=None)
                            .on_conflict_do_update(index_elements=["day"], set_={"rolled_at": None}))
 

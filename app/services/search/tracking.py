@@ -37,17 +37,20 @@ def _collect(session: Session, _flush_context) -> None:
     from app.models import Attachment, AuditEvent, Message, Ticket, User
 
     dirty: set[int] = session.info.setdefault(_DIRTY, set())
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    # Each of session.new / .dirty / .deleted builds a new set: read them once per flush (a
+    # sweep's flush holds thousands of rows).
+    new, changed, deleted = session.new, session.dirty, session.deleted
+    for obj in [*new, *changed, *deleted]:
         if isinstance(obj, Ticket):
-            if obj in session.new or obj in session.deleted or _changed(obj, TICKET_ATTRS):
+            if obj in new or obj in deleted or _changed(obj, TICKET_ATTRS):
                 dirty.add(obj.id)
         elif isinstance(obj, Message | Attachment):
             if obj.ticket_id:
                 dirty.add(obj.ticket_id)
         elif isinstance(obj, AuditEvent):
-            if obj in session.new and obj.ticket_id:
+            if obj in new and obj.ticket_id:
                 dirty.add(obj.ticket_id)
-        elif isinstance(obj, User) and obj in session.dirty and _changed(obj, ("name", "email")):
+        elif isinstance(obj, User) and obj in changed and _changed(obj, ("name", "email")):
             session.info.setdefault(_USERS, set()).add(obj.id)
     dirty.discard(None)
 

@@ -8,7 +8,7 @@ so lists, badges and the sweep (app/services/sla/sweep.py) read indexed columns 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -68,13 +68,46 @@ def policy_matches(policy: SlaPolicy, *, membership: str, priority: str, categor
             and (policy.queue_id is None or policy.queue_id == queue_id))
 
 
-def match_policy(ticket: Ticket) -> SlaPolicy | None:
+def match_policy(ticket: Ticket, pre: Preloaded | None = None) -> SlaPolicy | None:
     """The first active policy (by position) whose conditions the ticket meets."""
-    for policy in active_policies():
+    for policy in pre.policies if pre is not None else active_policies():
         if policy_matches(policy, membership=ticket.requester.membership, priority=ticket.priority,
                           category_id=ticket.category_id, queue_id=ticket.queue_id):
             return policy
     return None
+
+
+# ----------------------------------------------------------------- batches
+
+@dataclass
+class Preloaded:
+    """What clock work on a batch of tickets (the SLA sweep, a policy change) reads once
+    instead of per ticket: their SLA events and targets, the active policies, the calendars
+    built from them. Events and targets written meanwhile are added here too."""
+
+    events: dict[int, list[SlaEvent]]
+    targets: dict[int, dict[tuple[str, int], SlaTarget]]
+    policies: list[SlaPolicy]
+    calendars: dict[int, BusinessCalendar] = field(default_factory=dict)
+
+    def calendar(self, row: WorkCalendar, around: datetime) -> BusinessCalendar:
+        if row.id not in self.calendars:
+            self.calendars[row.id] = calendar_for(row, around)
+        return self.calendars[row.id]
+
+
+def preload(tickets: list[Ticket]) -> Preloaded:
+    """Three queries for the whole batch (events, targets, policies)."""
+    ids = [t.id for t in tickets if t.id is not None]
+    events: dict[int, list[SlaEvent]] = {i: [] for i in ids}
+    targets: dict[int, dict[tuple[str, int], SlaTarget]] = {i: {} for i in ids}
+    if ids:
+        for event in db.session.scalars(select(SlaEvent).where(SlaEvent.ticket_id.in_(ids))
+                                        .order_by(SlaEvent.ticket_id, SlaEvent.at, SlaEvent.id)):
+            events[event.ticket_id].append(event)
+        for row in db.session.scalars(select(SlaTarget).where(SlaTarget.ticket_id.in_(ids))):
+            targets[row.ticket_id][(row.metric, row.cycle)] = row
+    return Preloaded(events, targets, active_policies())
 
 
 # ----------------------------------------------------------------- timers
@@ -91,9 +124,11 @@ class Clock:
         return next((t for t in self.timers if t.metric == metric), None)
 
 
-def _events(ticket: Ticket) -> list[SlaEvent]:
+def _events(ticket: Ticket, pre: Preloaded | None = None) -> list[SlaEvent]:
     if ticket.id is None:
         return []
+    if pre is not None and ticket.id in pre.events:
+        return pre.events[ticket.id]
     return list(db.session.scalars(select(SlaEvent).where(SlaEvent.ticket_id == ticket.id)
                                    .order_by(SlaEvent.at, SlaEvent.id)))
 
@@ -113,14 +148,14 @@ def _intervals(events: list[SlaEvent], start_kind: str, end_kind: str, metric: s
     return intervals
 
 
-def clock_for(ticket: Ticket, now: datetime) -> Clock:
+def clock_for(ticket: Ticket, now: datetime, pre: Preloaded | None = None) -> Clock:
     """Rebuild the ticket's timers from its facts and SLA history."""
     policy = ticket.sla_policy
     if policy is None:
         return Clock(None, [], set())
-    events = _events(ticket)
+    events = _events(ticket, pre)
     alerts = {(e.metric, e.cycle, e.kind) for e in events if e.alert_key}
-    calendar = calendar_for(policy.calendar, now)
+    calendar = pre.calendar(policy.calendar, now) if pre is not None else calendar_for(policy.calendar, now)
     share = policy.warn_percent / 100
     waiting = _intervals(events, "paused", "resumed", None)
     timers = []
@@ -145,9 +180,9 @@ def clock_for(ticket: Ticket, now: datetime) -> Clock:
     return Clock(policy, timers, alerts)
 
 
-def refresh(ticket: Ticket, now: datetime) -> Clock:
+def refresh(ticket: Ticket, now: datetime, pre: Preloaded | None = None) -> Clock:
     """Store the timers' results on the ticket (due times, nearest due/warning, next check)."""
-    clock = clock_for(ticket, now)
+    clock = clock_for(ticket, now, pre)
     by_metric = {t.metric: t for t in clock.timers}
     first, reply, resolution = (by_metric.get(m) for m in Metric)
     ticket.first_response_due_at = first.due_at if first else None
@@ -158,7 +193,7 @@ def refresh(ticket: Ticket, now: datetime) -> Clock:
     ticket.sla_due_at = min((t.due_at for t in running if t.due_at), default=None)
     ticket.sla_warn_at = min((t.warn_at for t in running if t.warn_at), default=None)
     ticket.sla_next_check_at = next_alert(clock.timers, clock.alerts)
-    _store_targets(ticket, clock, now)
+    _store_targets(ticket, clock, now, pre)
     return clock
 
 
@@ -167,7 +202,7 @@ def _stored(row: SlaTarget) -> tuple:
             row.category_id, row.priority, row.membership)
 
 
-def _store_targets(ticket: Ticket, clock: Clock, now: datetime) -> None:
+def _store_targets(ticket: Ticket, clock: Clock, now: datetime, pre: Preloaded | None = None) -> None:
     """Write each timer as the ticket's ``sla_targets`` row (what the API and reports read).
 
     Decided rows of earlier next-reply cycles stay as they were; a running row whose timer the
@@ -176,8 +211,11 @@ def _store_targets(ticket: Ticket, clock: Clock, now: datetime) -> None:
     """
     if ticket.id is None:
         return
-    rows = {(r.metric, r.cycle): r for r in db.session.scalars(
-        select(SlaTarget).where(SlaTarget.ticket_id == ticket.id))}
+    if pre is not None and ticket.id in pre.targets:
+        rows = pre.targets[ticket.id]
+    else:
+        rows = {(r.metric, r.cycle): r for r in db.session.scalars(
+            select(SlaTarget).where(SlaTarget.ticket_id == ticket.id))}
     current = set()
     moved: list[datetime | None] = []    # the times of changed rows, before and after
     for t in clock.timers:
@@ -186,7 +224,7 @@ def _store_targets(ticket: Ticket, clock: Clock, now: datetime) -> None:
         row = rows.get(key)
         before = _stored(row) if row is not None else None
         if row is None:
-            row = SlaTarget(ticket_id=ticket.id, metric=t.metric.value, cycle=t.cycle)
+            row = rows[key] = SlaTarget(ticket_id=ticket.id, metric=t.metric.value, cycle=t.cycle)
             db.session.add(row)
         done = t.fulfilled_at is not None
         row.started_at, row.target_minutes = t.started_at, t.target_minutes
@@ -198,10 +236,11 @@ def _store_targets(ticket: Ticket, clock: Clock, now: datetime) -> None:
         row.membership = ticket.requester.membership if ticket.requester else "basic"
         if _stored(row) != before:
             moved += [row.due_at, row.fulfilled_at, *(before[:2] if before else ())]
-    for key, row in rows.items():
+    for key, row in list(rows.items()):
         if key not in current and row.outcome is None:
             moved.append(row.due_at)
             db.session.delete(row)
+            del rows[key]
     mark_changed(moved, now)
 
 
@@ -223,10 +262,14 @@ def ticket_state(ticket: Ticket, now: datetime) -> SlaState | None:
 
 
 def _event(ticket: Ticket, kind: str, now: datetime, *, metric: str | None = None, cycle: int = 0,
-           detail: dict | None = None) -> None:
-    db.session.add(SlaEvent(ticket_id=ticket.id, kind=kind, metric=metric, cycle=cycle, at=now,
-                            policy_id=ticket.sla_policy_id, detail=detail))
-    db.session.flush()
+           detail: dict | None = None, pre: Preloaded | None = None) -> None:
+    event = SlaEvent(ticket_id=ticket.id, kind=kind, metric=metric, cycle=cycle, at=now,
+                     policy_id=ticket.sla_policy_id, detail=detail)
+    db.session.add(event)
+    if pre is not None and ticket.id in pre.events:
+        pre.events[ticket.id].append(event)    # read from here, no flush needed
+    else:
+        db.session.flush()
 
 
 def _policy_detail(policy: SlaPolicy, reason: str) -> dict:
@@ -247,16 +290,16 @@ def on_created(ticket: Ticket, now: datetime) -> Clock:
     return refresh(ticket, now)
 
 
-def reapply(ticket: Ticket, now: datetime, *, reason: str) -> None:
+def reapply(ticket: Ticket, now: datetime, *, reason: str, pre: Preloaded | None = None) -> None:
     """Priority, category or queue changed: the matching policy may differ. Its targets apply
     to the ticket's history (same starts, same pauses), not from scratch."""
-    policy = match_policy(ticket)
+    policy = match_policy(ticket, pre)
     if (policy.id if policy else None) != ticket.sla_policy_id:
         ticket.sla_policy_id = policy.id if policy else None
         ticket.sla_policy = policy
         if policy is not None:
-            _event(ticket, "applied", now, detail=_policy_detail(policy, reason))
-    refresh(ticket, now)
+            _event(ticket, "applied", now, detail=_policy_detail(policy, reason), pre=pre)
+    refresh(ticket, now, pre)
 
 
 def on_public_message(ticket: Ticket, *, by_staff: bool, first_response: bool, now: datetime) -> None:
@@ -368,8 +411,9 @@ def refresh_open_tickets(now: datetime, *, batch: int = 500) -> int:
             .order_by(Ticket.id).limit(batch)).all()
         if not tickets:
             return count
+        pre = preload(tickets)
         for ticket in tickets:
-            reapply(ticket, now, reason="policy_changed")
+            reapply(ticket, now, reason="policy_changed", pre=pre)
         count += len(tickets)
         last_id = tickets[-1].id
         db.session.commit()
