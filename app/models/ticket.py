@@ -11,6 +11,9 @@ from app.domain.vocabulary import Priority, TicketType
 from app.extensions import db
 from app.models.types import UTCDateTime
 
+# Unresolved, with a clock that runs: the 기한 임박 view's filter, as SQL (its index's predicate).
+RUNNING_SLA = "status IN ('new', 'open', 'pending', 'on_hold') AND sla_due_at IS NOT NULL AND sla_paused IS false"
+
 
 class Ticket(db.Model):
     __tablename__ = "tickets"
@@ -29,6 +32,9 @@ class Ticket(db.Model):
         Index("ix_tickets_unresolved_updated", "updated_at", "id",
               postgresql_where=text("status IN ('new', 'open', 'pending', 'on_hold')"),
               sqlite_where=text("status IN ('new', 'open', 'pending', 'on_hold')")),
+        # The 기한 임박 view: running clocks of unresolved tickets, nearest due first.
+        Index("ix_tickets_running_sla_due", "sla_due_at", "id",
+              postgresql_where=text(RUNNING_SLA), sqlite_where=text(RUNNING_SLA)),
         # Reports: tickets filed and solved per day of a range.
         Index("ix_tickets_created_at", "created_at"),
         Index("ix_tickets_solved_at", "solved_at"),

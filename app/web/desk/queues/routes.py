@@ -26,7 +26,7 @@ from app.services.desk.workspace import (
     tags_by_ticket,
     views_for,
 )
-from app.services.tickets.core import SLA_STATES, UNSET, TicketFilters, list_tickets
+from app.services.tickets.core import SLA_STATES, UNSET, TicketFilters, page_of_tickets
 from app.web.clock import utcnow
 from app.web.desk.queues.blueprint import bp
 from app.web.locale import locale_code
@@ -87,11 +87,13 @@ def index():
     filters.sla_running = base.sla_running and saved is None
     filters.q = request.args.get("q") or None
     filters.queue = request.args.get("queue") or None
-    tickets, total = list_tickets(current_user, filters, page=page, per_page=PER_PAGE,
-                                  order="sla_due" if view == "breaching" and saved is None else "updated")
+    listing = page_of_tickets(current_user, filters, page=page, per_page=PER_PAGE,
+                              order="sla_due" if view == "breaching" and saved is None else "updated",
+                              after=request.args.get("after"))
+    tickets = listing.tickets
     categories = catalogue.list_categories()
-    return render_template("queues/index.html", tickets=tickets, total=total, page=page,
-                           per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters,
+    return render_template("queues/index.html", tickets=tickets, listing=listing, total=listing.total,
+                           page=page, per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters,
                            values=values, saved=saved, saved_views=views_for(current_user),
                            categories=categories, statuses=[s.value for s in Status],
                            priorities=[p.value for p in Priority], sla_states=SLA_STATES,
