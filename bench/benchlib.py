@@ -178,3 +178,87 @@ def code_version() -> str:
         return git
     shown = ", ".join(f"`{p}`" for p in paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
     return f"{git} + uncommitted changes in {shown}"
+
+
+# ------------------------------------------------------------------ served processes (run.py, peer_helpdesk.py)
+
+def wait_for_http(process: subprocess.Popen, port: int, path: str, timeout: float,
+                  accept=lambda status: True) -> int:
+    """Poll a just-started server on loopback until it answers ``path`` with a status ``accept``
+    takes; that status. RuntimeError if the process exits first, TimeoutError after ``timeout``."""
+    import http.client
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited ({process.returncode})")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path)
+            status = conn.getresponse().status
+            conn.close()
+            if accept(status):
+                return status
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"not ready after {timeout:.0f} s")
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last lines of a server's log, for an error message."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def worker_memory(master_pid: int) -> list[dict]:
+    """VmRSS and VmHWM (peak), in MiB, of each child of a gunicorn master (read from /proc)."""
+    rows = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != master_pid:
+                continue
+            info = {"pid": int(entry.name)}
+            for line in (entry / "status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    info[key] = int(value.split()[0]) / 1024
+        except (OSError, IndexError, ValueError):
+            continue
+        rows.append(info)
+    return sorted(rows, key=lambda r: r["pid"])
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    import signal
+
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+class GunicornProcess:
+    """What run.py's servers and the peer's share: the log's tail, the workers' memory, stopping."""
+
+    process: subprocess.Popen | None
+    log_path: Path
+
+    def log_tail(self) -> str:
+        return log_tail(self.log_path)
+
+    def memory(self) -> list[dict]:
+        """VmRSS and VmHWM (peak) of each worker (children of the master in /proc), in MiB."""
+        return worker_memory(self.process.pid) if self.process is not None else []
+
+    def stop(self) -> None:
+        stop_process(self.process)

@@ -15,6 +15,13 @@ machine hits every endpoint alike (the pages first, then the API intake, whose n
 tickets would otherwise grow the queue page's work while it is measured). Every
 loop is bounded by a request count and a time budget. Results: a Markdown table on
 stdout and in bench/results/latest.md.
+
+With --peer (the default once bench/data/peer/venv is installed) a third gunicorn
+serves the peer of performance.md, django-helpdesk 2.6.1 (bench/peer_helpdesk.py),
+seeded with as many tickets as the desk's database holds; the same client signs in
+as its staff user and its four endpoints run in the same interleaved rounds, next to
+the desk's corresponding rows (plus the desk's one-queue page, the peer's queue row's
+counterpart).
 """
 from __future__ import annotations
 
@@ -42,6 +49,7 @@ from pathlib import Path
 
 import bare_app
 import benchlib
+import peer_helpdesk
 
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 RUN_DIR = benchlib.DATA_DIR / "run"
@@ -72,6 +80,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis", action="store_true",
                         help="production job mode: a private redis-server on a free loopback port as REDIS_URL "
                              "and one worker.py draining it (default: no REDIS_URL, jobs run in-process)")
+    parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=None,
+                        help="also serve and drive the peer, django-helpdesk 2.6.1 (bench/peer_helpdesk.py), in the "
+                             "same rounds; default: on when its venv (bench/data/peer/venv) is installed; --peer "
+                             "installs it, --no-peer skips it")
+    parser.add_argument("--peer-tickets", type=int,
+                        help="tickets in the peer's database (default: as many as the desk's database holds)")
+    parser.add_argument("--peer-requests", type=int, default=200,
+                        help="measured requests per peer endpoint, capped at --requests (its list takes ~0.3 s a "
+                             "request at 100k tickets: 400 would not fit the time budget of the rounds)")
     parser.add_argument("--output", type=Path, default=benchlib.RESULTS_DIR / "latest.md")
     return parser.parse_args(argv)
 
@@ -135,6 +152,7 @@ class Scenario:
     round_p95: list[float] = field(default_factory=list)
     busy_seconds: float = 0.0
     stopped: str | None = None
+    requests: int | None = None  # measured requests of this endpoint (None: --requests)
 
     def once(self, i: int) -> float:
         method, path, body, headers, expect = self.make(i)
@@ -161,7 +179,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Server:
+class Server(benchlib.GunicornProcess):
     def __init__(self, name: str, app_spec: str, chdir: Path, env: dict, workers: int):
         self.name = name
         self.port = free_port()
@@ -174,65 +192,10 @@ class Server:
                                         stderr=subprocess.STDOUT)
 
     def wait_ready(self, path: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"{self.name} server exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", path)
-                status = conn.getresponse().status
-                conn.close()
-                if status < 500:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise BenchError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
-
-    def log_tail(self) -> str:
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-30:])
-        except OSError:
-            return "(no log)"
-
-    def workers(self) -> list[int]:
-        """PIDs of this gunicorn master's worker processes (children in /proc)."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                pids.append(int(entry.name))
-        return sorted(pids)
-
-    def memory(self) -> list[dict]:
-        """VmRSS and VmHWM (peak) of each worker, in MiB."""
-        rows = []
-        for pid in self.workers():
-            info = {"pid": pid}
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    key, _, value = line.partition(":")
-                    if key in ("VmRSS", "VmHWM"):
-                        info[key] = int(value.split()[0]) * 1024 / MIB
-            except OSError:
-                continue
-            rows.append(info)
-        return rows
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+            benchlib.wait_for_http(self.process, self.port, path, timeout, accept=lambda status: status < 500)
+        except (RuntimeError, TimeoutError) as exc:
+            raise BenchError(f"{self.name} server {exc}:\n{self.log_tail()}") from exc
 
 
 class Helper:
@@ -409,21 +372,81 @@ def scenarios(args, bare_port: int, desk_port: int, info: dict, png: bytes) -> l
     ]
 
 
+# ------------------------------------------------------------------ the peer (django-helpdesk)
+
+# the desk's row → the peer's row it is compared with
+PEER_PAIRS = {"queue": "peer_list", "queue_one": "peer_queue", "ticket": "peer_ticket", "api_json": "peer_create"}
+PEER_QUEUE = "orders"  # the desk's queue of the one-queue page; the peer has a queue of the same slug
+
+
+def prepare_peer(args, info: dict) -> dict:
+    """Install the peer and seed its database (before any server starts), then copy it for this run."""
+    install_seconds = peer_helpdesk.ensure_installed()
+    tickets = args.peer_tickets or info["tickets"]
+    db, seed_seconds = peer_helpdesk.ensure_site(tickets)
+    copy = peer_helpdesk.serving_copy(db, RUN_DIR / "peer.sqlite3")
+    peer_info = peer_helpdesk.facts(copy)
+    shown = db.relative_to(benchlib.ROOT) if db.is_relative_to(benchlib.ROOT) else db
+    print(f"peer data: {shown}; {peer_info['tickets']:,} tickets ({peer_info['open']:,} open), "
+          f"{peer_info['followups']:,} follow-ups"
+          + (f"; installed in {install_seconds:.0f} s" if install_seconds else "")
+          + (f"; seeded in {seed_seconds:.0f} s" if seed_seconds else "; database reused"), flush=True)
+    return {"info": peer_info, "versions": peer_helpdesk.versions(), "install_seconds": install_seconds,
+            "seed_seconds": seed_seconds,
+            "database": f"{shown} ({db.stat().st_size / 1e6:,.0f} MB, served from a copy)"}
+
+
+def peer_scenarios(args, desk_port: int, peer_port: int, peer: dict) -> list[Scenario]:
+    """The desk's one-queue page and the peer's four endpoints, each checked once before it is timed."""
+    agent, staff = Client(desk_port), Client(peer_port)
+    login(agent)
+    status, page, _ = agent.request("GET", f"/desk?view=open&queue={PEER_QUEUE}")
+    if status != 200 or b"M-" not in page:
+        raise BenchError(f"GET /desk?view=open&queue={PEER_QUEUE} answered {status} without tickets")
+    info = peer["info"]
+    try:
+        targets = peer_helpdesk.prepare(staff, info)
+    except peer_helpdesk.PeerError as exc:
+        raise BenchError(f"peer: {exc}") from exc
+    peer["targets"] = targets
+    peer_requests = min(args.peer_requests, args.requests)
+    made = [
+        Scenario("queue_one", f"agent queue page, one queue `GET /desk?view=open&queue={PEER_QUEUE}` "
+                              "(50 rows + count)", agent,
+                 lambda i: ("GET", f"/desk?view=open&queue={PEER_QUEUE}", None, None, 200)),
+        Scenario("peer_list", f"ticket list JSON `GET /helpdesk/datatables_ticket_list/…` (first {targets.list_rows} "
+                              f"of {targets.list_total:,} open + counts)", staff,
+                 lambda i: ("GET", targets.list_path, None, None, 200)),
+        Scenario("peer_queue", f"one queue's open tickets JSON (`{info['queue_slug']}`: {targets.queue_rows} of "
+                               f"{targets.queue_total:,})", staff,
+                 lambda i: ("GET", targets.queue_path, None, None, 200)),
+        Scenario("peer_ticket", f"ticket page `GET {targets.ticket_path}` ({info['ticket_followups']} follow-ups, "
+                                f"{info['ticket_attachments']} attachments)", staff,
+                 lambda i: ("GET", targets.ticket_path, None, None, 200)),
+        Scenario("peer_create", f"staff form `POST {targets.create_path}` (multipart, → 302)", staff,
+                 targets.create_request),
+    ]
+    for scenario in made[1:]:  # the peer's four
+        scenario.requests = peer_requests
+    return made
+
+
 def drive(all_scenarios: list[Scenario], args) -> None:
     counter = 10_000
     for scenario in all_scenarios:
         for _ in range(args.warmup):
             counter += 1
             scenario.once(counter)
-    per_round = math.ceil(args.requests / args.rounds)
     budget = args.max_seconds / args.rounds
     for round_no in range(args.rounds):
         for scenario in all_scenarios:
             if scenario.stopped:
                 continue
+            total = scenario.requests or args.requests
+            per_round = math.ceil(total / args.rounds)
             round_started = time.perf_counter()
             first = len(scenario.latencies)
-            for _ in range(min(per_round, args.requests - len(scenario.latencies))):
+            for _ in range(min(per_round, total - len(scenario.latencies))):
                 counter += 1
                 scenario.latencies.append(scenario.once(counter))
                 if time.perf_counter() - round_started > budget:
@@ -504,19 +527,25 @@ def verdict(value: float, limit: float, unit: str = "ms", higher_is_better: bool
 
 
 def report(args, results: dict, parallel: dict | None, memory: dict, info: dict, database: str,
-           meta: dict, started: datetime, load: tuple[str, str], stopped: dict) -> str:
+           meta: dict, started: datetime, load: tuple[str, str], stopped: dict, peer: dict | None = None) -> str:
     bare = results["bare"]
-    limit_queue = 2 * bare["p95"]
+    limit_page = 3 * bare["p95"]     # issue 14 / performance.md: pages p95 ≤ 3× the bare page, same run
+    # The peer's list p95 from this run when it was driven, else performance.md's figure.
+    peer_list = results.get("peer_list", {}).get("p95") or PEER_LIST_P95
+    peer_create = results.get("peer_create", {}).get("p95")
     targets = {
         "bare": ("baseline", ""),
-        "queue": (f"p95 ≤ 2× bare = {limit_queue:.1f} ms; ≥ 10× faster than the peer's list (p95 {PEER_LIST_P95} ms)",
-                  verdict(results["queue"]["p95"], limit_queue)
+        "queue": (f"p95 ≤ 3× bare = {limit_page:.1f} ms; ≥ 25× faster than the peer's list (p95 {peer_list:.0f} ms)",
+                  verdict(results["queue"]["p95"], limit_page)
                   + f"; {results['queue']['p95'] / bare['p95']:.1f}× bare; "
-                  f"{PEER_LIST_P95 / results['queue']['p95']:.1f}× faster than the peer"),
-        "ticket": ("p95 ≤ 10 ms", verdict(results["ticket"]["p95"], 10)),
-        "api_json": ("p95 ≤ 15 ms", verdict(results["api_json"]["p95"], 15)),
+                  f"{peer_list / results['queue']['p95']:.1f}× faster than the peer"),
+        "ticket": (f"p95 ≤ 3× bare = {limit_page:.1f} ms", verdict(results["ticket"]["p95"], limit_page)),
+        "api_json": ("p95 ≤ 15 ms" + (f" and below the peer's create ({peer_create:.1f} ms)" if peer_create else ""),
+                     verdict(results["api_json"]["p95"], min(15, peer_create or 15))),
         "api_png": ("p95 ≤ 40 ms", verdict(results["api_png"]["p95"], 40)),
     }
+    if "queue_one" in results:  # measured with the peer only: the counterpart of its one-queue JSON
+        targets = {**dict(list(targets.items())[:2]), "queue_one": ("—", ""), **dict(list(targets.items())[2:])}
     command = "$ " + shlex.join([".venv/bin/python", "bench/run.py", *sys.argv[1:]])
     lines = [
         f"## Munui benchmark, {started:%Y-%m-%d %H:%M} UTC",
@@ -532,32 +561,90 @@ def report(args, results: dict, parallel: dict | None, memory: dict, info: dict,
         + ("REDIS_URL = a private redis-server, one worker.py running the jobs" if args.redis
            else "no REDIS_URL (the outbox jobs run in-process, inside the request)"),
         f"- client: http.client, 1 connection, {args.warmup} warm-up requests per endpoint, then "
-        f"{args.requests} measured in {args.rounds} interleaved rounds (budget {args.max_seconds:.0f} s each)",
+        f"{args.requests} measured in {args.rounds} interleaved rounds (budget {args.max_seconds:.0f} s each)"
+        + (f"; the peer's endpoints {min(args.peer_requests, args.requests)} measured" if peer else ""),
         f"- command: `{command}`",
+    ]
+    if peer:
+        pv, pi = peer["versions"], peer["info"]
+        lines += [
+            f"- peer: django-helpdesk {pv['helpdesk']} from PyPI (Django {pv['django']}, gunicorn {pv['gunicorn']}, "
+            f"Python {pv['python']}, own venv), {args.workers} sync workers, 127.0.0.1, DEBUG off, SQLite WAL + "
+            "synchronous=NORMAL, persistent connections; staff superuser signed in (session cookie); "
+            "same client and rounds",
+            f"- peer data: {peer['database']}: {pi['tickets']:,} tickets ({pi['open']:,} open), "
+            f"{pi['followups']:,} follow-ups",
+        ]
+    lines += [
         "",
-        "| what | requests | p50 ms | p95 ms | mean ms | req/s | p95 of each round, ms | target | result |",
-        "|---|---:|---:|---:|---:|---:|---|---|---|",
+        "| what | requests | p50 ms | p95 ms | mean ms | req/s | p95 of each round, ms | target | result "
+        "| Munui ÷ bare (p95) | peer (django-helpdesk) | peer requests | peer p50 ms | peer p95 ms "
+        "| peer ÷ Munui (p95) |",
+        "|---|---:|---:|---:|---:|---:|---|---|---|---:|---|---:|---:|---:|---:|",
     ]
     labels = {s: results[s]["label"] for s in results}
     for key, (target, outcome) in targets.items():
         r = results[key]
         note = f" ({stopped[key]})" if stopped.get(key) else ""
         lines.append(f"| {labels[key]}{note} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['mean']:.1f} | "
-                     f"{r['rps']:.0f} | {r['rounds']} | {target} | {outcome} |")
+                     f"{r['rps']:.0f} | {r['rounds']} | {target} | {outcome} | " + peer_cells(key, results, stopped))
     if parallel:
         lines.append(f"| API intake (JSON), 2 connections at once | {parallel['n']} | {parallel['p50']:.1f} | "
                      f"{parallel['p95']:.1f} | {parallel['mean']:.1f} | {parallel['rps']:.0f} | | ≥ 150 req/s "
-                     f"with 2 workers | {verdict(parallel['rps'], 150, higher_is_better=True)} |")
+                     f"with 2 workers | {verdict(parallel['rps'], 150, higher_is_better=True)} | | | | | | |")
     desk_peak = max((w.get("VmHWM", 0) for w in memory["desk"]), default=0)
     desk_rss = ", ".join(f"{w.get('VmRSS', 0):.0f}" for w in memory["desk"])
     bare_rss = ", ".join(f"{w.get('VmRSS', 0):.0f}" for w in memory["bare"])
+    peer_memory = ""
+    if memory.get("peer"):
+        peer_rss = ", ".join(f"{w.get('VmRSS', 0):.0f}" for w in memory["peer"])
+        peer_peak = max(w.get("VmHWM", 0) for w in memory["peer"])
+        peer_memory = f"peer workers: RSS now {peer_rss} MiB; peak {peer_peak:.0f} MiB"
     lines.append(f"| desk web worker memory: RSS now {desk_rss} MiB; peak (VmHWM) {desk_peak:.0f} MiB "
                  f"(bare page workers: {bare_rss} MiB) | | | | | | | RSS ≤ 150 MB | "
-                 f"{verdict(desk_peak * MIB / 1e6, 150, 'MB')} |")
+                 f"{verdict(desk_peak * MIB / 1e6, 150, 'MB')} | | {peer_memory} | | | | |")
     lines += ["", f"Ticket opened: {info['ticket_number']} ({info['ticket_status']}). API intake files "
               f"'{'delivery' if info['order_number'] else 'product'}' inquiries as {benchlib.BENCH_CUSTOMER_EMAIL}"
               + (f" on order {info['order_number']}." if info["order_number"] else ".")]
+    if peer:
+        lines += peer_table(results, stopped, peer)
     return "\n".join(lines) + "\n"
+
+
+def peer_cells(key: str, results: dict, stopped: dict) -> str:
+    """The extra cells of a desk row: its p95 ÷ the bare page's, and the peer's row it is compared with."""
+    r, bare = results[key], results["bare"]
+    ratio = "—" if key == "bare" else f"{r['p95'] / bare['p95']:.1f}×"
+    peer_key = PEER_PAIRS.get(key)
+    if peer_key not in results:
+        return f"{ratio} | | | | | |"
+    p = results[peer_key]
+    note = f" ({stopped[peer_key]})" if stopped.get(peer_key) else ""
+    return (f"{ratio} | {p['label']}{note} | {p['n']} | {p['p50']:.1f} | {p['p95']:.1f} | "
+            f"{p['p95'] / r['p95']:.1f}× |")
+
+
+def peer_table(results: dict, stopped: dict, peer: dict) -> list[str]:
+    """The peer's rows in full, and what was opened and filed on it."""
+    info, targets = peer["info"], peer.get("targets")
+    lines = ["", "The peer's rows in full (same client, same interleaved rounds):", "",
+             "| peer endpoint | requests | p50 ms | p95 ms | mean ms | req/s | p95 of each round, ms | desk row |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
+    desk_of = {v: k for k, v in PEER_PAIRS.items()}
+    for key in ("peer_list", "peer_queue", "peer_ticket", "peer_create"):
+        if key not in results or not results[key]["n"]:
+            continue
+        r = results[key]
+        note = f" ({stopped[key]})" if stopped.get(key) else ""
+        lines.append(f"| {r['label']}{note} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['mean']:.1f} | "
+                     f"{r['rps']:.1f} | {r['rounds']} | {results[desk_of[key]]['label']} |")
+    if targets:
+        lines += ["", f"Peer: ticket list and queue JSON are the DataTables URLs of its ticket list page "
+                  f"(`/helpdesk/tickets/` and `?queue={info['queue_id']}&status=1&status=2`: open and reopened, "
+                  f"sorted by creation) with `draw=1&start=0&length={peer_helpdesk.PAGE_ROWS}`; ticket "
+                  f"{info['ticket_id']} ({info['ticket_followups']} follow-ups); the staff form files open tickets "
+                  "in its first queue for customer00001 (a new-ticket email is rendered, to Django's locmem backend)."]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -570,6 +657,9 @@ def main(argv: list[str] | None = None) -> None:
     bare_app.create_database(BARE_DB)
     png = benchlib.make_png(args.png_kb)
     print(f"desk data: {database}; {info['tickets']:,} tickets; opening {info['ticket_number']}", flush=True)
+    if args.peer is None:
+        args.peer = peer_helpdesk.is_installed()
+    peer = prepare_peer(args, info) if args.peer else None
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "MUNUI_CONFIG")}
     desk_env = {**env, "MUNUI_CONFIG": "production", "SECRET_KEY": secrets.token_urlsafe(48),
@@ -595,14 +685,20 @@ def main(argv: list[str] | None = None) -> None:
         servers["bare"].wait_ready("/items/1")
         servers["desk"].wait_ready("/login")
         all_scenarios = scenarios(args, servers["bare"].port, servers["desk"].port, info, png)
+        if peer:
+            servers["peer"] = peer_helpdesk.PeerServer(RUN_DIR / "peer.sqlite3", RUN_DIR / "peer-gunicorn.log",
+                                                       workers=args.workers)
+            servers["peer"].start()
+            all_scenarios += peer_scenarios(args, servers["desk"].port, servers["peer"].port, peer)
         print(f"driving {len(all_scenarios)} endpoints: {args.warmup} warm-up + {args.requests} requests each",
               flush=True)
         # Pages first, intake after: the tickets the intake files would otherwise grow the
         # queue page's work (they are all unresolved) while it is being measured.
         print("pages:", flush=True)
-        drive([s for s in all_scenarios if s.key in ("bare", "queue", "ticket")], args)
-        print("API intake:", flush=True)
-        drive([s for s in all_scenarios if s.key.startswith("api_")], args)
+        drive([s for s in all_scenarios if s.key in ("bare", "queue", "ticket", "queue_one", "peer_list", "peer_queue",
+                                                     "peer_ticket")], args)
+        print("API intake" + (" and the peer's staff form" if peer else "") + ":", flush=True)
+        drive([s for s in all_scenarios if s.key.startswith("api_") or s.key == "peer_create"], args)
         if args.parallel_requests:
             parallel = parallel_intake(servers["desk"].port, info, args.parallel_requests, args.max_seconds)
         memory = {name: server.memory() for name, server in servers.items()}
@@ -620,7 +716,7 @@ def main(argv: list[str] | None = None) -> None:
     stopped = {s.key: s.stopped for s in all_scenarios if s.stopped}
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     text = report(args, results, parallel, memory, info, database, meta, started,
-                  (" ".join(load_before), " ".join(load_after)), stopped)
+                  (" ".join(load_before), " ".join(load_after)), stopped, peer)
     print()
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)

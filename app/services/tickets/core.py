@@ -575,7 +575,7 @@ def assignable_agents(ticket: Ticket) -> list[User]:
     """Active staff who may take this ticket: its queue's agents and admins, and every lead."""
     rows = db.session.scalars(
         select(User).where(User.active.is_(True), User.role.in_(STAFF_ROLES))
-        .order_by(User.role, User.name)
+        .order_by(User.role, User.name).options(selectinload(User.queues))   # one query, not one per person
     )
     return [u for u in rows if access.can_be_assignee(role=u.role, queue_ids=u.queue_ids,
                                                       queue_id=ticket.queue_id, active=u.active)]
