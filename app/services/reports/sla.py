@@ -35,6 +35,7 @@ from app.services.reports.scope import (
     ReportFilter,
     blank,
     check_filter,
+    day_key,
     range_bounds,
     require_reader,
     week_of,
@@ -210,9 +211,7 @@ def _durations(figures: MetricFigures, values: list[float]) -> None:
 
 
 def _text(value) -> str:
-    if value is None:
-        return "none"
-    return value.isoformat() if isinstance(value, date) else str(value)
+    return "none" if value is None else day_key(value)
 
 
 def _round(value) -> float | None:
@@ -225,16 +224,16 @@ def _labels(rows: list[ReportRow], group_by: str, locale: str) -> None:
                   Grouping.CATEGORY: ("(유형 없음)", "(no category)")}
     ids = [int(r.key) for r in rows if r.key.isdigit()]
     names: dict[str, str] = {}
-    if group_by == "queue":
+    if group_by == Grouping.QUEUE:
         names = {str(q.id): q.display_name(locale) for q in db.session.scalars(
             select(SupportQueue).where(SupportQueue.id.in_(ids or [-1])))}
     elif group_by == Grouping.AGENT:
         names = {str(u.id): u.name for u in db.session.scalars(select(User).where(User.id.in_(ids or [-1])))}
-    elif group_by == "category":
+    elif group_by == Grouping.CATEGORY:
         names = {str(c.id): c.display_name(locale) for c in db.session.scalars(
             select(Category).where(Category.id.in_(ids or [-1])))}
     for row in rows:
-        if group_by == "week":
+        if group_by == Grouping.WEEK:
             row.label = f"week of {row.key}" if english else f"{row.key} 주"
         elif row.key == "none":
             row.label = none_label[group_by][1 if english else 0]
