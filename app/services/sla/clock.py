@@ -282,12 +282,15 @@ def _policy_detail(policy: SlaPolicy, reason: str) -> dict:
 
 def on_created(ticket: Ticket, now: datetime) -> Clock:
     """Apply the matching policy to a new ticket; returns its clock."""
-    policy = match_policy(ticket)
+    # A ticket just written has no SLA history or targets yet: nothing to read back (the intake
+    # saves two queries and a flush).
+    pre = Preloaded({ticket.id: []}, {ticket.id: {}}, active_policies()) if ticket.id is not None else None
+    policy = match_policy(ticket, pre)
     if policy is not None:
         ticket.sla_policy_id = policy.id
         ticket.sla_policy = policy
-        _event(ticket, "applied", now, detail=_policy_detail(policy, "created"))
-    return refresh(ticket, now)
+        _event(ticket, "applied", now, detail=_policy_detail(policy, "created"), pre=pre)
+    return refresh(ticket, now, pre)
 
 
 def reapply(ticket: Ticket, now: datetime, *, reason: str, pre: Preloaded | None = None) -> None:
