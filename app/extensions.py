@@ -31,6 +31,13 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def dialect_insert(entity):
+    """INSERT for this database's dialect (PostgreSQL or SQLite), which has ON CONFLICT."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(entity)
+
+
 def redis_is_configured() -> bool:
     """True in production mode (REDIS_URL set); the embedded default runs jobs in-process."""
     from flask import current_app

@@ -262,3 +262,17 @@ class GunicornProcess:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+def signed_in_client(app, email: str):
+    """An in-process test client signed in through the real login form (its CSRF token and all)."""
+    import re
+
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    if not token:
+        raise SystemExit("no CSRF token on /login")
+    answer = client.post("/login", data={"csrf_token": token.group(1), "email": email, "password": PASSWORD})
+    if answer.status_code != 302:
+        raise SystemExit(f"signing in as {email} answered {answer.status_code}")
+    return client

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import benchlib
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NEXT = re.compile(r'<a href="([^"]+)">다음 ›</a>')
 VIEWS = [
     ("signed-in page, no rows (baseline: a tag no ticket has)", "/desk?view=open&tag=no-such-tag-zzqx"),
@@ -43,16 +42,6 @@ def parse_args():
     parser.add_argument("--depth", type=int, default=200, help="the deep page, reached by 다음 links")
     parser.add_argument("--out", type=Path, default=benchlib.RESULTS_DIR / "queue-pages-latest.md")
     return parser.parse_args()
-
-
-def signed_in(app):
-    client = app.test_client()
-    token = CSRF_RE.search(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login", data={"csrf_token": token.group(1), "email": benchlib.BENCH_AGENT_EMAIL,
-                                         "password": benchlib.PASSWORD})
-    if answer.status_code != 302:
-        raise SystemExit(f"signing in answered {answer.status_code}")
-    return client
 
 
 def timed(client, url: str, runs: int) -> tuple[float, float, str]:
@@ -83,7 +72,7 @@ def main() -> int:
         tickets = db.session.scalar(select(func.count()).select_from(Ticket))
         dialect = db.engine.dialect.name
         db.session.remove()
-    client = signed_in(app)
+    client = benchlib.signed_in_client(app, benchlib.BENCH_AGENT_EMAIL)
     lines = [f"# Desk views — {tickets:,} tickets, {dialect}\n",
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, code {benchlib.code_version()}, in-process, signed in "
              f"as {benchlib.BENCH_AGENT_EMAIL}, {args.runs} requests each after a warm-up.\n",

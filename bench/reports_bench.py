@@ -15,7 +15,6 @@ BUFFERS) of its slowest statement. Writes bench/results/reports-latest.md.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -35,7 +34,6 @@ PAGES = [
     ("agents", "/desk/reports/agents", {}),
     ("claims", "/desk/reports/claims", {}),
 ]
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LEAD_EMAIL = f"lead1@{benchlib.EMAIL_DOMAIN}"
 
 
@@ -50,19 +48,6 @@ def parse_args():
                              "daily figures, so the SLA pages read every target raw")
     parser.add_argument("--out", type=Path, default=benchlib.RESULTS_DIR / "reports-latest.md")
     return parser.parse_args()
-
-
-def signed_in_client(app):
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = CSRF_RE.search(page)
-    if not token:
-        raise SystemExit("no CSRF token on /login")
-    answer = client.post("/login", data={"csrf_token": token.group(1), "email": LEAD_EMAIL,
-                                         "password": benchlib.PASSWORD})
-    if answer.status_code != 302:
-        raise SystemExit(f"signing in as {LEAD_EMAIL} answered {answer.status_code}")
-    return client
 
 
 class Statements:
@@ -135,7 +120,7 @@ def main() -> int:
         dialect = db.engine.dialect.name
         statements = Statements(db.engine)
         db.session.remove()
-        client = signed_in_client(app)
+        client = benchlib.signed_in_client(app, LEAD_EMAIL)
         header = (f"# Report pages — {tickets:,} tickets, {targets:,} SLA targets, {dialect}\n\n"
                   f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, code {benchlib.code_version()}, "
                   f"{args.runs} runs after one warm-up, in-process (query + template), signed in as a lead.\n"

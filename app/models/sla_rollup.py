@@ -1,7 +1,7 @@
 """The SLA report's daily figures: closed Seoul days of ``sla_targets`` summed by the worker.
 
 A quarter of a million-ticket desk is ~600,000 decided targets; reading them raw takes the SLA
-overview past a second. The worker sums each closed day once (``services/reports/sla_rollup``)
+overview past a second. The worker sums each closed day once (``services/reports/sla_daily``)
 into rows per day × target kind × queue × assignee × category, keeping every
 duration (so medians and 90th percentiles stay exact, not a histogram's estimate).
 """

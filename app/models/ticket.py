@@ -11,8 +11,10 @@ from app.domain.vocabulary import Priority, TicketType
 from app.extensions import db
 from app.models.types import UTCDateTime
 
-# Unresolved, with a clock that runs: the 기한 임박 view's filter, as SQL (its index's predicate).
-RUNNING_SLA = "status IN ('new', 'open', 'pending', 'on_hold') AND sla_due_at IS NOT NULL AND sla_paused IS false"
+# The partial indexes' predicates: unresolved tickets, and those with a clock that runs (the
+# 기한 임박 view's filter), as SQL.
+UNRESOLVED_SQL = "status IN ('new', 'open', 'pending', 'on_hold')"
+RUNNING_SLA = f"{UNRESOLVED_SQL} AND sla_due_at IS NOT NULL AND sla_paused IS false"
 
 
 class Ticket(db.Model):
@@ -30,8 +32,7 @@ class Ticket(db.Model):
         # The desk's unresolved views (전체 미해결, 내 담당, 미배정) across several queues and statuses,
         # newest activity first: read in index order and cut at 50, not sorted (1M tickets: 149 → 0.1 ms).
         Index("ix_tickets_unresolved_updated", "updated_at", "id",
-              postgresql_where=text("status IN ('new', 'open', 'pending', 'on_hold')"),
-              sqlite_where=text("status IN ('new', 'open', 'pending', 'on_hold')")),
+              postgresql_where=text(UNRESOLVED_SQL), sqlite_where=text(UNRESOLVED_SQL)),
         # The 기한 임박 view: running clocks of unresolved tickets, nearest due first.
         Index("ix_tickets_running_sla_due", "sla_due_at", "id",
               postgresql_where=text(RUNNING_SLA), sqlite_where=text(RUNNING_SLA)),

@@ -110,11 +110,7 @@ def seoul_day(column):
 
 def week_of(column):
     """The Monday (Seoul) of the week of a stored UTC time, as a date, in the database's SQL."""
-    if db.engine.dialect.name == "postgresql":
-        local = func.timezone("Asia/Seoul", func.timezone("UTC", column))
-        return cast(func.date_trunc("week", local), Date)
-    # Shift to Seoul, go to the week's Sunday, back to its Monday.
-    return func.date(column, "+9 hours", "weekday 0", "-6 days")
+    return week_of_date(seoul_day(column))
 
 
 def week_of_date(column):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, case, func, or_, select, text, tuple_, union_all
+from sqlalchemy import case, func, select, text, tuple_, union_all
 from sqlalchemy.dialects.postgresql import array
 
 from app.domain.errors import invalid
@@ -41,7 +41,7 @@ from app.services.reports.scope import (
     week_of,
     week_of_date,
 )
-from app.services.reports.sla_daily import DaySplit, is_breached, is_met, split_days
+from app.services.reports.sla_daily import DaySplit, decided_counts, is_breached, is_met, split_days
 
 
 class Grouping(StrEnum):
@@ -144,12 +144,9 @@ def _fill_counts(rows, total, group_by, flt, now, split: DaySplit) -> None:
         queries.append(_narrowed(select(key, D.metric, func.sum(D.met), func.sum(D.breached))
                                  .where(D.day.in_(split.summed)).group_by(key, D.metric), flt, D))
     if split.raw:
-        met, breached = is_met(), is_breached(now)
-        key = _key(group_by, case((met, T.fulfilled_at), else_=T.due_at))
-        queries.append(_narrowed(
-            select(key, T.metric, func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0)))
-            .where(or_(and_(met, split.raw_clause(T.fulfilled_at)), and_(breached, split.raw_clause(T.due_at))))
-            .group_by(key, T.metric), flt))
+        key = _key(group_by, case((is_met(), T.fulfilled_at), else_=T.due_at))
+        queries.append(_narrowed(decided_counts(now, [key], fulfilled_in=split.raw_clause(T.fulfilled_at),
+                                                due_in=split.raw_clause(T.due_at)), flt))
     for query in queries:
         for k, metric, n_met, n_breached in db.session.execute(query):
             for figures in (_row(rows, k).metrics[metric], total.metrics[metric]):

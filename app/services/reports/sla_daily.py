@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.vocabulary import SEOUL
-from app.extensions import db
+from app.extensions import db, dialect_insert
 from app.models import SlaDailyFigures, SlaRollupDay, SlaTarget
 from app.services.reports.scope import MAX_DAYS, seoul_midnight
 
@@ -50,12 +49,17 @@ def is_breached(now: datetime):
     return or_(T.outcome == "breached", and_(T.outcome.is_(None), T.due_at <= now))
 
 
+def decided_counts(now: datetime, keys: list, *, fulfilled_in, due_in):
+    """Met and breached targets per (``keys``…, metric): a met one where its fulfilment falls
+    (``fulfilled_in``), a breached one where its due time does (``due_in``) — the report's
+    counting, for a summed day and for the raw days alike."""
+    met, breached = is_met(), is_breached(now)
+    return (select(*keys, T.metric, func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0)))
+            .where(or_(and_(met, fulfilled_in), and_(breached, due_in))).group_by(*keys, T.metric))
+
+
 def seoul_date(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(SEOUL).date()
-
-
-def _insert():
-    return postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
 
 
 def mark_changed(moments: Iterable[datetime | None], now: datetime) -> None:
@@ -73,7 +77,7 @@ def mark_changed(moments: Iterable[datetime | None], now: datetime) -> None:
     days -= done[1]
     done[1].update(days)
     for day in sorted(days):   # in day order, so two writers lock rows in the same order
-        db.session.execute(_insert()(SlaRollupDay).values(day=day, rolled_at=None)
+        db.session.execute(dialect_insert(SlaRollupDay).values(day=day, rolled_at=None)
                            .on_conflict_do_update(index_elements=["day"], set_={"rolled_at": None}))
 
 
@@ -106,7 +110,7 @@ def roll_up_day(day: date, now: datetime) -> int:
     worker summed it first). The caller commits."""
     if day > last_closed_day(now):
         raise ValueError(f"{day} has not ended long enough ago to be summed")
-    db.session.execute(_insert()(SlaRollupDay).values(day=day, rolled_at=None)
+    db.session.execute(dialect_insert(SlaRollupDay).values(day=day, rolled_at=None)
                        .on_conflict_do_nothing(index_elements=["day"]))
     state = db.session.execute(select(SlaRollupDay).where(SlaRollupDay.day == day)
                                .with_for_update()).scalar_one()
@@ -130,12 +134,9 @@ def _sums(day: date, now: datetime) -> dict[tuple, dict]:
         return rows.setdefault(key, {"day": day, "metric": metric, **dict(zip(GROUPED, values, strict=True)),
                                      "met": 0, "breached": 0, "minutes": []})
 
-    met, breached = is_met(), is_breached(now)
-    counts = (select(T.metric, *dims, func.sum(case((met, 1), else_=0)), func.sum(case((breached, 1), else_=0)))
-              .where(or_(and_(met, T.fulfilled_at >= start, T.fulfilled_at < end),
-                         and_(breached, T.due_at >= start, T.due_at < end)))
-              .group_by(T.metric, *dims))
-    for metric, *values, n_met, n_breached in db.session.execute(counts):
+    counts = decided_counts(now, dims, fulfilled_in=and_(T.fulfilled_at >= start, T.fulfilled_at < end),
+                            due_in=and_(T.due_at >= start, T.due_at < end))
+    for *values, metric, n_met, n_breached in db.session.execute(counts):
         figures = row(metric, tuple(values))
         figures["met"], figures["breached"] = int(n_met or 0), int(n_breached or 0)
     durations = (select(T.metric, *dims, T.business_minutes)

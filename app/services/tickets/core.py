@@ -213,10 +213,6 @@ class TicketPage:
     per_page: int
     next_after: str | None      # the keyset cursor of the next page; None on the last
 
-    @property
-    def last_page(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
 
 def _cursor(ticket: Ticket, order: str) -> str | None:
     value = getattr(ticket, ORDER_KEYS[order][0].key)

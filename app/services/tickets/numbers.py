@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.vocabulary import SEOUL
-from app.extensions import db
+from app.extensions import db, dialect_insert
 from app.models import TicketNumberCounter
 
 
@@ -19,10 +18,7 @@ def next_ticket_number(now: datetime) -> str:
     by SQLite's single writer.
     """
     day = now.astimezone(SEOUL).date()
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(TicketNumberCounter).values(day=day, last=0).on_conflict_do_nothing()
-    )
+    db.session.execute(dialect_insert(TicketNumberCounter).values(day=day, last=0).on_conflict_do_nothing())
     seq = db.session.execute(
         update(TicketNumberCounter).where(TicketNumberCounter.day == day)
         .values(last=TicketNumberCounter.last + 1).returning(TicketNumberCounter.last)

@@ -92,8 +92,8 @@ def index():
                               after=request.args.get("after"))
     tickets = listing.tickets
     categories = catalogue.list_categories()
-    return render_template("queues/index.html", tickets=tickets, listing=listing, total=listing.total,
-                           page=page, per_page=PER_PAGE, view=view, views=list(VIEWS), filters=filters,
+    return render_template("queues/index.html", tickets=tickets, listing=listing,
+                           view=view, views=list(VIEWS), filters=filters,
                            values=values, saved=saved, saved_views=views_for(current_user),
                            categories=categories, statuses=[s.value for s in Status],
                            priorities=[p.value for p in Priority], sla_states=SLA_STATES,
