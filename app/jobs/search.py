@@ -29,6 +29,6 @@ def index_tickets_job(event: OutboxEvent, now: datetime) -> None:
     """Re-index the tickets of one unit of work (deleted ones leave the index)."""
     job = get_current_job()
     ticket_ids = [int(i) for i in event.payload.get("ticket_ids", [])]
-    written = search.index_tickets(ticket_ids)
+    written = search.index_tickets(ticket_ids, patient=job is not None)
     log.info("[%s] search: %d ticket(s) indexed for outbox %s", job.id if job else "in-process",
              written, event.id)

@@ -32,6 +32,8 @@ SORTS = ("relevance", "newest", "sla_due")
 # Hits fetched from the index beyond the page, so a few stale ones can be dropped.
 WINDOW_SLACK = 50
 MAX_WINDOW = 1000
+# Seconds an in-process index write waits for another writer before leaving the event to the relay.
+IN_REQUEST_LOCK_WAIT = 0.5
 
 
 @dataclass
@@ -254,8 +256,13 @@ def _snippet_for(ticket: Ticket, parsed: search_text.ParsedQuery, *, staff: bool
 
 # ----------------------------------------------------------------- writing (the one writer)
 
-def index_tickets(ticket_ids) -> int:
-    """Bring the index in line with the database for these tickets (idempotent); returns docs written."""
+def index_tickets(ticket_ids, *, patient: bool = True) -> int:
+    """Bring the index in line with the database for these tickets (idempotent); returns docs written.
+
+    ``patient``: a worker waits for a locked Whoosh index (about 10 s in all); in-process, right
+    after a request's commit, it tries once, briefly, and leaves the event to the relay, so a
+    request is never held by another writer.
+    """
     docs, missing = documents.load_documents(ticket_ids)
     if backend_name() == "postgres":
         from app.services.search import postgres_backend
@@ -266,7 +273,9 @@ def index_tickets(ticket_ids) -> int:
 
     ix = whoosh_backend.open_live(index_root(), create=True)
     try:
-        return whoosh_backend.write(ix, docs, missing)
+        if patient:
+            return whoosh_backend.write(ix, docs, missing)
+        return whoosh_backend.write(ix, docs, missing, attempts=1, timeout=IN_REQUEST_LOCK_WAIT)
     finally:
         ix.close()
 
