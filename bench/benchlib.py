@@ -77,12 +77,15 @@ def ensure_pg_database(url: str) -> None:
         admin.dispose()
 
 
-def script_app(database_url: str, upload_dir: Path):
-    """A Munui app object for the scripts' own database work (default config, no server)."""
+def script_app(database_url: str, upload_dir: Path, **overrides):
+    """A Munui app object for the scripts' own database work (default config, no server).
+
+    ``overrides`` are more config values (sale_day.py: the run's Redis, search index, mail server).
+    """
     from app import create_app
 
-    return create_app("default", SQLALCHEMY_DATABASE_URI=database_url, UPLOAD_DIR=str(upload_dir),
-                      SECRET_KEY=SCRIPT_SECRET_KEY, RATELIMIT_ENABLED=False)
+    return create_app("default", **{"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": str(upload_dir),
+                                    "SECRET_KEY": SCRIPT_SECRET_KEY, "RATELIMIT_ENABLED": False, **overrides})
 
 
 def copy_sqlite(source: Path, dest: Path) -> None:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from email import message_from_bytes
 from pathlib import Path
@@ -24,16 +25,22 @@ REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 class Sink:
-    """An aiosmtpd handler that timestamps each message by its subject."""
+    """An aiosmtpd handler that timestamps each message by its subject, and counts each Message-ID
+    (sale_day.py: an email sent twice shows as a Message-ID received twice)."""
 
     def __init__(self):
         self.received: dict[str, float] = {}
+        self.message_ids: Counter[str] = Counter()
+        self.first_seen: dict[str, float] = {}  # Message-ID → wall-clock time it first arrived
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content)
         with self.lock:
             self.received.setdefault(message["Subject"], time.monotonic())
+            message_id = str(message["Message-ID"] or "")
+            self.message_ids[message_id] += 1
+            self.first_seen.setdefault(message_id, time.time())
         return "250 OK"
 
 

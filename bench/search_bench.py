@@ -67,7 +67,11 @@ CONCEPTS = {
 FILLERS = ("지난주에 주문했습니다.", "늘 잘 이용하고 있습니다.", "바쁘시겠지만 빠른 처리 부탁드립니다.",
            "가족에게 줄 물건입니다.", "어제 저녁에 받았습니다.", "확인해 보시고 연락 주세요.",
            "처음 이용해 봅니다.", "친구 추천으로 샀어요.", "회사로 받았습니다.", "급한 건이라 부탁드립니다.",
-           "전화로도 문의했는데 연결이 안 됐어요.", "자세한 안내 부탁드립니다.")
+           "전화로도 문의했는데 연결이 안 됐어요.", "자세한 안내 부탁드립니다.",
+           "주말에도 상담이 되는지 궁금합니다.", "상세 페이지 설명과 조금 달라 보여요.", "사진을 함께 첨부했습니다.",
+           "부모님 댁으로 보내드린 물건이에요.", "이번이 세 번째 구매입니다.", "문자 안내를 받고 연락드립니다.",
+           "답변이 늦어지면 곤란한 상황입니다.", "혹시 다른 방법이 있으면 알려주세요.", "회원 등급 혜택도 궁금합니다.",
+           "매장에서도 처리가 가능한지 알고 싶어요.", "이전 문의 내용도 함께 봐 주세요.", "평소에 만족하며 쓰고 있어요.")
 STATUSES = (("new", 8), ("open", 10), ("pending", 7), ("solved", 15), ("closed", 60))
 SENTENCE_QUERY = ("배송지연 때문에 곤란합니다 빨리 확인해 주세요", "delay")
 
@@ -107,8 +111,9 @@ def generate(n: int, seed: int = 7) -> list[Doc]:
         surface = rng.choice(CONCEPTS[concept][1])
         phone = f"010-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}" if rng.random() < 0.2 else None
         order = f"2026{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}-{i:06d}" if rng.random() < 0.6 else None
-        parts = [rng.choice(OPENINGS), f"{name}({sku}) 관련입니다.", *rng.sample(FILLERS, 3), f"{surface}.",
-                 *rng.sample(FILLERS, 2)]
+        # ~300 characters, as the corpus: the concept among thirteen filler sentences.
+        fillers = rng.sample(FILLERS, 13)
+        parts = [rng.choice(OPENINGS), f"{name}({sku}) 관련입니다.", *fillers[:7], f"{surface}.", *fillers[7:]]
         if phone:
             parts.append(f"연락처는 {phone} 입니다.")
         if order:

@@ -11,7 +11,7 @@ log = logging.getLogger("munui.jobs")
 
 def start_ticker(app: Flask, interval: float = 60.0) -> threading.Thread:
     """Every ``interval`` seconds, run the periodic jobs in-process (relay, SLA sweep, auto-close,
-    overdue refunds, the leads' SLA summaries, the SLA report's daily figures)."""
+    overdue refunds, the leads' SLA summaries, the SLA report's daily figures, the search index's merge)."""
     from app.extensions import db
     from app.jobs import periodic
 
@@ -21,7 +21,8 @@ def start_ticker(app: Flask, interval: float = 60.0) -> threading.Thread:
         while not stop.wait(interval):
             with app.app_context():
                 for job in (periodic.relay_outbox_job, periodic.sla_sweep_job, periodic.auto_close_job,
-                            periodic.refund_overdue_job, periodic.sla_digest_job, periodic.sla_rollup_job):
+                            periodic.refund_overdue_job, periodic.sla_digest_job, periodic.sla_rollup_job,
+                            periodic.search_merge_job):
                     try:
                         job()
                     except Exception:  # noqa: BLE001 - logged; the next tick tries again

@@ -34,6 +34,8 @@ SCHEDULE: list[tuple[str, str, int]] = [
     # Every ten minutes: sum the SLA report's ended days (a day an hour after it ends, and any
     # day a late change sent back to be read raw).
     ("app.jobs.periodic.sla_rollup_job", "default", 600),
+    # Every five minutes, on the search queue (its one writer): merge the index's small segments.
+    ("app.jobs.periodic.search_merge_job", "search", 300),
 ]
 
 
@@ -116,3 +118,13 @@ def sla_rollup_job(now: datetime | None = None) -> int:
     if count:
         log.info("sla rollup: %d day(s) summed", count)
     return count
+
+
+def search_merge_job() -> int | None:
+    """Merge the search index's small segments (Whoosh); returns how many segments remain."""
+    from app.services import search
+
+    remaining = search.merge_index()
+    if remaining is not None:
+        log.info("search merge: %d segment(s)", remaining)
+    return remaining

@@ -104,6 +104,23 @@ def test_a_locked_index_is_retried_and_never_fails_the_request(app, lead, custom
     assert found(lead, "잠김") == [ticket.number]
 
 
+@pytest.mark.backends("whoosh")
+def test_incremental_commits_leave_segments_the_timer_merges(app, lead, customer):
+    from app.jobs.periodic import SCHEDULE, search_merge_job
+
+    tickets = [make_ticket(customer, subject=f"병합 시험 {i}", body=f"세그먼트 {i}번 문의") for i in range(6)]
+    ix = whoosh_backend.open_live(index_root(), create=False)
+    try:
+        # Each commit wrote a segment of its own and merged nothing (a merge would hold the request).
+        assert len(ix._segments()) >= 6
+    finally:
+        ix.close()
+    assert search_merge_job() < 6
+    # Merged, every ticket is still found once.
+    assert sorted(found(lead, "세그먼트")) == sorted(t.number for t in tickets)
+    assert ("app.jobs.periodic.search_merge_job", "search", 300) in SCHEDULE
+
+
 def test_check_reports_drift_and_reindex_rebuilds(app, lead, customer, runner, unindex, search_backend):
     a = make_ticket(customer, subject="첫째 문의", body="가방 지퍼 불량")
     b = make_ticket(customer, subject="둘째 문의", body="지갑 색상 문의")

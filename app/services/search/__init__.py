@@ -279,3 +279,18 @@ def index_tickets(ticket_ids, *, patient: bool = True) -> int:
     finally:
         ix.close()
 
+
+def merge_index() -> int | None:
+    """Merge the Whoosh index's small segments (the writer's timer); None for the PostgreSQL backend."""
+    if backend_name() == "postgres":
+        return None  # PostgreSQL keeps its own GIN indexes
+    from app.services.search import whoosh_backend
+
+    ix = whoosh_backend.open_live(index_root(), create=False)
+    if ix is None:
+        return 0
+    try:
+        return whoosh_backend.merge_small_segments(ix)
+    finally:
+        ix.close()
+

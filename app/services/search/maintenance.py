@@ -69,13 +69,12 @@ def reindex(progress: Callable[[int], None] | None = None, *, now: datetime | No
     ids = documents.all_ticket_ids()
     if search.backend_name() == "postgres":
         return _reindex_postgres(ids, progress, started)
-    from whoosh import index
 
     from app.services.search import whoosh_backend
 
     root = search.index_root()
     name = whoosh_backend.new_generation(root)
-    ix = index.open_dir(os.path.join(root, name))
+    ix = whoosh_backend.open_generation(os.path.join(root, name))
     try:
         for i in range(0, len(ids), BATCH):
             docs, _gone = documents.load_documents(ids[i:i + BATCH])
