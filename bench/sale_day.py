@@ -16,7 +16,8 @@ scheduler (outbox relay, SLA sweep, auto-close).
 
 The database (default postgresql://postgres@127.0.0.1:5432/munui_bench_sale) is built by
 bench/generate.py if it has no tables, and reused if it is at the code's migration and holds
-at least --tickets tickets (--regenerate rebuilds it: it drops the schema). The script adds
+at least --tickets tickets (--regenerate rebuilds it: it drops the schema; --upgrade runs the
+migrations on one behind the code). The script adds
 the agents beyond generate.py's five (agent6…@bench.munui.kr, both queues, the bench
 password) and, for each run, a few paid orders with a cancellation request (준비중 취소) for
 the agents to approve. The search index lives beside the database's files
@@ -115,6 +116,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="tickets the database must hold (generated if it has no tables)")
     parser.add_argument("--regenerate", action="store_true",
                         help="rebuild the database with generate.py --force (drops its schema) and its index")
+    parser.add_argument("--upgrade", action="store_true",
+                        help="a database behind the code's migrations: run them (flask db upgrade) instead of "
+                             "refusing it")
     parser.add_argument("--minutes", type=float, default=10.0, help="measured load after the warm-up")
     parser.add_argument("--warmup", type=float, default=60.0,
                         help="seconds of warm-up: everyone signs in (spread over its first half) and starts")
@@ -253,9 +257,18 @@ def prepare_database(args: argparse.Namespace) -> tuple[str, Path]:
         engine.dispose()
     if empty or args.regenerate:
         run_generate(args, force=not empty)
+    if args.upgrade and not (empty or args.regenerate):
+        from flask_migrate import upgrade
+
+        from app.extensions import db
+
+        app = benchlib.script_app(url, benchlib.upload_dir_for(args.database_url, None))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
     engine = create_engine(url)
     try:
-        benchlib.check_schema(engine)  # SystemExit naming --force; here that is --regenerate
+        benchlib.check_schema(engine)  # SystemExit naming --force; here that is --regenerate or --upgrade
         with engine.connect() as conn:
             count = conn.scalar(select(func.count()).select_from(Ticket))
     finally:
@@ -516,10 +529,10 @@ class Browser:
         detail = None
         if outcome != "ok":
             text = response.text
-            rid = re.search(r"[0-9a-f]{12}", text) if status >= 500 else None
+            rid = re.search(r"요청 번호\W*([0-9a-f]{12})", text) if status >= 500 else None
             excerpt = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))[:240]
             detail = (f"{method} {path} → {status} as {self.who}"
-                      + (f" (request id {rid.group(0)})" if rid else "") + f": {excerpt}")
+                      + (f" (request id {rid.group(1)})" if rid else "") + f": {excerpt}")
         self.recorder.add(Sample(route, started, ms, status, outcome, self.who), detail)
         return response
 
@@ -851,7 +864,8 @@ def integrity(app, *, since: datetime, load_start: datetime, customer_ids: list[
                 foreign += n
         created = dict(db.session.execute(select(OutboxEvent.id, OutboxEvent.created_at)
                                           .where(OutboxEvent.id.in_(due))).all()) if due else {}
-        lags = sorted(seen_at[i] - created[i].timestamp() for i in seen_at if i in created)
+        # Lags of the events written while the load ran (those filed before it waited for the workers to start).
+        lags = sorted(seen_at[i] - created[i].timestamp() for i in seen_at if i in created and created[i] >= load_start)
         templates = Counter(e.payload.get("template") for e in events if e.id in due)
         out.update(emails_due=len(due), emails_ledger_sent=sum(1 for v in ledger.values() if v is not None),
                    emails_received=sum(by_event.values()), emails_unique=len(by_event),
@@ -889,7 +903,8 @@ def integrity(app, *, since: datetime, load_start: datetime, customer_ids: list[
             entry["events"] += 1
             if delivered is not None:
                 entry["delivered"] += 1
-                entry["lags"].append((delivered - made).total_seconds())
+                if made >= load_start:
+                    entry["lags"].append((delivered - made).total_seconds())
             if gave_up is not None:
                 entry["gave_up"] += 1
         out["outbox"] = per_kind
@@ -934,11 +949,16 @@ def verdict(value: float, limit: float | None) -> str:
     return "met" if value <= limit else f"**missed** ({value / limit:.2f}×)"
 
 
+def route_is_warmup(route: str) -> bool:
+    return route in ("GET /login", "POST /login")
+
+
 def endpoint_rows(samples: list[Sample], t0: float, end: float) -> tuple[list[str], dict]:
-    measured = [s for s in samples if t0 <= s.started < end]
     by_route: dict[str, list[Sample]] = defaultdict(list)
-    for s in measured:
-        by_route[s.route].append(s)
+    for s in samples:
+        # Sign-ins happen in the warm-up: their row is over the whole run, every other one over the window.
+        if route_is_warmup(s.route) or t0 <= s.started < end:
+            by_route[s.route].append(s)
     errors_all: dict[str, Counter] = defaultdict(Counter)
     for s in samples:
         errors_all[s.route][s.outcome] += 1
@@ -958,7 +978,7 @@ def endpoint_rows(samples: list[Sample], t0: float, end: float) -> tuple[list[st
         result = verdict(p95, target) if ms else "—"
         if target99 and ms:
             result += f"; p99 {verdict(p99, target99)}"
-        timed = route not in ("GET /login", "POST /login")
+        timed = not route_is_warmup(route)
         lines.append(
             f"| {label} | `{route}` | {len(rows)} | {p50:.0f} | {p95:.0f} | {p99:.0f} | "
             f"{max(ms) if ms else float('nan'):.0f} | {errs['5xx']} | {errs['unexpected']} | {errs['transport']} | "
@@ -1010,16 +1030,20 @@ def report(ctx: dict) -> str:
         *table,
         "",
         "Percentiles are nearest-rank over the requests started in the measured window (the 409s included); the "
-        "error columns count the whole run. Sign-in happens in the warm-up, so it has no target here. "
+        "error columns count the whole run. Sign-in happens in the warm-up: its rows are the warm-up's, "
+        "without a target. "
         "\"expected 409\": a reply refused because someone wrote since the page was loaded (the page asks to "
         "confirm), or the loser of an approval race.",
     ]
     examples = [(k, v) for k, v in rec.examples.items() if k[1] != "refused"]
     if examples:
         lines += ["", "Failures (first examples of each):", ""]
+        known = ctx["tracebacks"][2] if ctx.get("tracebacks") else {}
         for (route, outcome), items in sorted(examples):
             for item in items:
-                lines.append(f"- {outcome} `{route}`: {item}")
+                rid = re.search(r"request id ([0-9a-f]{12})", item)
+                logged = known.get(rid.group(1)) if rid else None
+                lines.append(f"- {outcome} `{route}`: {item}" + (f" — logged: `{logged}`" if logged else ""))
     if ctx.get("tracebacks"):
         lines += ["", f"Unhandled errors in the gunicorn log ({ctx['tracebacks'][0]}), the first:", "", "```",
                   ctx["tracebacks"][1], "```"]
@@ -1052,7 +1076,8 @@ def report(ctx: dict) -> str:
     for name, s in rq.items():
         lines.append(f"| {name} | {s['queued']} | {s['started']} | {s['scheduled']} | {s['failed']} |")
     check = ctx["check"]
-    lines += ["", "| outbox kind | events of the run | delivered | gave up | created → delivered p50 / p95 s |",
+    lines += ["", "| outbox kind | events of the run | delivered | gave up | created → delivered p50 / p95 s "
+              "(events of the load) |",
               "|---|---:|---:|---:|---:|"]
     for kind, e in sorted(check["outbox"].items()):
         lag = e["lags"]
@@ -1112,8 +1137,8 @@ def report(ctx: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def gunicorn_tracebacks(path: Path) -> tuple[int, str] | None:
-    """How many unhandled errors the desk logged, and the first traceback."""
+def gunicorn_tracebacks(path: Path) -> tuple[int, str, dict[str, str]] | None:
+    """How many unhandled errors the desk logged, the first traceback, and each request id's exception."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
@@ -1123,7 +1148,13 @@ def gunicorn_tracebacks(path: Path) -> tuple[int, str] | None:
         return None
     start = text.find("unhandled error, request")
     start = text.find("Traceback") if start < 0 else start
-    return count, "\n".join(text[start:].splitlines()[:60])
+    last_lines = {}
+    for match in re.finditer(r"unhandled error, request ([0-9a-f]{12})\n(.*?)(?=\nunhandled error|\Z)", text, re.S):
+        block = [line for line in match.group(2).splitlines() if line.strip()]
+        raised = [line for line in block if not line.startswith((" ", "Traceback", "During", "The above"))]
+        exception = raised[-1] if raised else (block[-1] if block else "")  # the last of a chain
+        last_lines[match.group(1)] = exception.strip()[:300]
+    return count, "\n".join(text[start:].splitlines()[:60]), last_lines
 
 
 # ------------------------------------------------------------------ the run
@@ -1284,8 +1315,9 @@ def main(argv: list[str] | None = None) -> None:
         memory = [("gunicorn web worker", benchlib.worker_memory(gunicorn.pid), 150),
                   ("RQ worker, search queue", [memory_of(search_worker.pid)], 200),
                   ("RQ worker, default/email/sla", [memory_of(main_worker.pid)], 200),
-                  ("its scheduler (forked child)", [memory_of(p) for p in tree(proc_table(), main_worker.pid)
-                                                    if p != main_worker.pid], None)]
+                  ("child of a worker (RQ's scheduler; the cron scheduler)",
+                   [memory_of(p) for w in (search_worker, main_worker) for p in tree(proc_table(), w.pid)
+                    if p != w.pid], None)]
         print("load done; draining the queues", flush=True)
         drained = drain(app, redis_url, since, args.drain_timeout, procs)
         print(f"drain: {'done' if drained['drained'] else 'NOT done'} in {drained['seconds']:.0f} s; checking",

@@ -130,6 +130,16 @@ class QueryPart:
     numbers: frozenset[str] = frozenset()
     emails: frozenset[str] = frozenset()
 
+    @property
+    def exact_code(self) -> bool:
+        """The word is one product code (letters and digits joined by hyphens: MK-09, IP-15).
+
+        It matches by that code alone: every code in a ticket's text is indexed as a code, and
+        checking its pieces as a phrase as well read every candidate's positions for nothing.
+        """
+        return (not self.phrase and "-" in self.text and self.text in self.codes
+                and any("a" <= ch <= "z" for ch in self.text))
+
 
 @dataclass
 class ParsedQuery:

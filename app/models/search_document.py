@@ -33,6 +33,8 @@ class SearchDocument(db.Model):
                                            primary_key=True, autoincrement=False)
     # Subject (weight A), messages and public file names: what customers may search.
     public_terms = mapped_column(TERMS, nullable=False)
+    # The subject's terms alone: small enough to stay inline, so ranking reads no TOAST.
+    subject_terms = mapped_column(TERMS, nullable=False)
     # Internal notes, their files, the customer's name and email: staff only.
     staff_terms = mapped_column(TERMS, nullable=False)
     # Exact keys, prefixed by kind: c: codes, n: ticket-number tails, o: order-number tails; e: email.

@@ -98,3 +98,11 @@ def test_a_whole_sentence_ranks_the_best_match_first(app, lead, customer):
     make_ticket(customer, subject="운동화 사이즈", body="사이즈 교환 문의")
     found = numbers(lead, "운동화 배송이 일주일째 안 되는데 환불 가능한가요")
     assert found[0] == best.number
+
+
+def test_a_word_in_the_subject_ranks_above_newer_mentions_in_the_body(app, lead, customer):
+    titled = make_ticket(customer, subject="환불 요청", body="지난주 주문 건입니다")
+    for i in range(3):
+        make_ticket(customer, subject=f"배송 문의 {i}", body="상품을 받으면 환불도 가능한가요")
+    found = numbers(lead, "환불")
+    assert len(found) == 4 and found[0] == titled.number

@@ -133,7 +133,7 @@ def _text_query(fieldname: str, part: search_text.QueryPart) -> wq.Query:
 def part_query(part: search_text.QueryPart, *, staff: bool) -> wq.Query:
     """One word of the query: a phrase in the fields the reader may search, or an exact code."""
     text_fields = PUBLIC_TEXT + (STAFF_TEXT if staff else ())
-    alternatives: list[wq.Query] = [_text_query(f, part) for f in text_fields if part.terms]
+    alternatives: list[wq.Query] = [_text_query(f, part) for f in text_fields if part.terms and not part.exact_code]
     code_fields = ("codes", "codes_internal") if staff else ("codes",)
     for code in part.codes:
         alternatives.extend(wq.Term(f, code) for f in code_fields)
