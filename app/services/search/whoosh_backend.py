@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -287,7 +288,6 @@ class IndexBusy(RuntimeError):
 
 
 _CURRENT = "CURRENT"
-_local = threading.local()
 
 
 def _current_name(root: str) -> str | None:
@@ -411,39 +411,55 @@ def merge_small_segments(ix: index.Index, *, timeout: float = 2.0) -> int:
     return len(ix.refresh()._segments())
 
 
-def _searcher(root: str):
-    """This thread's cached searcher of the live generation, refreshed when the index changed.
+# Idle searchers of the live generation, shared by the process's threads: a searcher reads
+# through its own file objects, so one thread uses it at a time; a thread-per-request server
+# (``flask run``) takes one instead of opening the index for every request and leaving its
+# files to the garbage collector.
+_pool_lock = threading.Lock()
+_pool: dict[tuple[str, str], list] = {}
+POOL_SIZE = 8
 
-    One per thread: a thread that searches another index (tests) closes the previous one.
+
+@contextmanager
+def _searcher(root: str):
+    """A searcher of the live generation, refreshed if the index changed, for this block only.
+
+    Searchers of another generation or index directory are closed as soon as one is asked for.
     """
     name = _current_name(root)
     if not current_version(name):
         name = None  # built by another version: its fields are not this code's (reindex)
-    cached = getattr(_local, "searcher", None)
-    if cached is not None and cached[0] == root and cached[1] == name:
-        searcher = cached[2].refresh()
-        if searcher is not cached[2]:
-            _local.searcher = (root, name, searcher)
-        return searcher
-    if cached is not None:
-        cached[2].close()
-        _local.searcher = None
-    if name is None:
-        return None
-    path = _generation_path(root, name)
-    if not index.exists_in(path):
-        return None
-    searcher = open_generation(path).searcher()
-    _local.searcher = (root, name, searcher)
-    return searcher
+    key = (root, name)
+    with _pool_lock:
+        stale = [s for k in list(_pool) if k != key for s in _pool.pop(k)]
+        idle = _pool.setdefault(key, []) if name else []
+        searcher = idle.pop() if idle else None
+    for old in stale:
+        old.close()
+    if searcher is not None:
+        searcher = searcher.refresh()
+    elif name is not None and index.exists_in(_generation_path(root, name)):
+        searcher = open_generation(_generation_path(root, name)).searcher()
+    try:
+        yield searcher
+    finally:
+        if searcher is not None:
+            with _pool_lock:
+                idle = _pool.get(key)
+                kept = idle is not None and len(idle) < POOL_SIZE
+                if kept:
+                    idle.append(searcher)
+            if not kept:
+                searcher.close()
 
 
 def forget_searchers() -> None:
-    """Close this thread's cached searchers (tests, and after a rebuild in the same process)."""
-    cached = getattr(_local, "searcher", None)
-    if cached is not None:
-        cached[2].close()
-    _local.searcher = None
+    """Close every idle searcher (tests, and after a rebuild in the same process)."""
+    with _pool_lock:
+        idle = [s for searchers in _pool.values() for s in searchers]
+        _pool.clear()
+    for searcher in idle:
+        searcher.close()
 
 
 SORTS = {"newest": ("created", True), "sla_due": ("sla_due", False), "updated": ("updated", True)}
@@ -452,11 +468,16 @@ SORTS = {"newest": ("created", True), "sla_due": ("sla_due", False), "updated": 
 def search(root: str, parsed: search_text.ParsedQuery, *, staff: bool, scope: TicketScope,
            filters: IndexFilters, sort: str = "relevance", limit: int = 500) -> tuple[list[int], int]:
     """Ranked ticket ids (at most ``limit``) and the total number of matches the reader may see."""
-    searcher = _searcher(root)
-    if searcher is None:
-        return [], 0
     if scope_query(scope) is wq.NullQuery:
         return [], 0
+    with _searcher(root) as searcher:
+        if searcher is None:
+            return [], 0
+        return _ranked(searcher, parsed, staff=staff, scope=scope, filters=filters, sort=sort, limit=limit)
+
+
+def _ranked(searcher, parsed: search_text.ParsedQuery, *, staff: bool, scope: TicketScope,
+            filters: IndexFilters, sort: str, limit: int) -> tuple[list[int], int]:
     q = text_query(parsed, staff=staff, searcher=searcher)
     flt = filter_query(scope, filters)
     if flt is not None:
