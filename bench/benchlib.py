@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import os
 import random
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -279,3 +281,17 @@ def signed_in_client(app, email: str):
     if answer.status_code != 302:
         raise SystemExit(f"signing in as {email} answered {answer.status_code}")
     return client
+
+
+def redis_answers(port: int, timeout: float = 10.0) -> bool:
+    """True once a redis-server on 127.0.0.1:``port`` answers PING (within ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return True
+        except OSError:
+            time.sleep(0.1)
+    return False

@@ -320,7 +320,10 @@ def prepare_search_index(app, args: argparse.Namespace) -> str:
             total = maintenance.reindex(progress)
             return f"built ({total:,} tickets, {time.perf_counter() - started:.0f} s)"
         if stale:
+            from app.extensions import db
+
             search.index_tickets(stale)
+            db.session.commit()  # the PostgreSQL backend writes in the caller's transaction
             return f"reused; {len(stale):,} drifted tickets re-indexed first"
         return f"reused ({drift.indexed:,} tickets, no drift)"
 
@@ -1252,15 +1255,8 @@ def start_redis() -> tuple[Proc, str]:
     port = free_port()
     proc = Proc("redis", [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                           "--dir", str(WORK_DIR)], os.environ.copy(), WORK_DIR)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return proc, f"redis://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
+    if benchlib.redis_answers(port):
+        return proc, f"redis://127.0.0.1:{port}"
     proc.stop()
     raise BenchError("redis-server did not start")
 
