@@ -295,3 +295,14 @@ def redis_answers(port: int, timeout: float = 10.0) -> bool:
         except OSError:
             time.sleep(0.1)
     return False
+
+
+def write_report(text: str, output: Path) -> None:
+    """Print a benchmark's markdown report and write it to ``output`` (replaced atomically)."""
+    print()
+    print(text)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(output)
+    print(f"written to {output}")

@@ -710,13 +710,7 @@ def main(argv: list[str] | None = None) -> None:
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     text = report(args, results, parallel, memory, info, database, meta, started,
                   (" ".join(load_before), " ".join(load_after)), stopped, peer)
-    print()
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.output.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(args.output)
-    print(f"written to {args.output}")
+    benchlib.write_report(text, args.output)
 
 
 if __name__ == "__main__":

@@ -1441,13 +1441,7 @@ def main(argv: list[str] | None = None) -> None:
            "tracebacks": gunicorn_tracebacks(desk_log), "server_ms": access_times(access_log),
            "segments": (segments_before, segments_after)}
     text = report(ctx)
-    print()
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.output.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(args.output)
-    print(f"written to {args.output}")
+    benchlib.write_report(text, args.output)
 
 
 if __name__ == "__main__":

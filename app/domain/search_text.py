@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Bump when tokens change: an index built with another version is rebuilt.
@@ -139,6 +140,23 @@ class QueryPart:
         """
         return (not self.phrase and "-" in self.text and self.text in self.codes
                 and any("a" <= ch <= "z" for ch in self.text))
+
+
+# A sentence's word is common when its rarest term is in more than this share of the tickets;
+# on an index smaller than MIN_DOCS_FOR_PRUNING no word is (shares of a few tickets say nothing).
+COMMON_SHARE = 0.2
+MIN_DOCS_FOR_PRUNING = 500
+
+
+def is_common(part: QueryPart, share_of: Callable[[str], float]) -> bool:
+    """True when every term of this word is in more than COMMON_SHARE of the tickets.
+
+    ``share_of(term)`` is the share of the tickets holding ``term`` (each backend's own
+    statistics). A code, number or email is never common: it is what the reader is looking for.
+    """
+    if not part.terms or part.codes or part.numbers or part.emails:
+        return False
+    return min(share_of(t) for t in part.terms) > COMMON_SHARE
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The pure analysis (app/domain/search_text.py): tokens, codes, number tails, query parts, snippets."""
 from __future__ import annotations
 
+from app.domain import search_text
 from app.domain.search_text import digit_tails, parse_query, snippet, terms
 
 
@@ -35,3 +36,14 @@ def test_snippets_mark_the_words_and_their_spaced_halves():
     segments = snippet("안녕하세요 <b>환불</b> 요청 드립니다", ["환불요청"])
     assert [s.text for s in segments if s.hit] == ["환불", "요청"]
     assert "".join(s.text for s in segments) == "안녕하세요 <b>환불</b> 요청 드립니다"
+
+
+def test_a_word_is_common_only_when_even_its_rarest_term_is_in_a_fifth_of_the_tickets():
+    shares = {"주세": 0.9, "세요": 0.8, "환불": 0.5, "불해": 0.1}
+    share_of = lambda term: shares.get(term, 0.0)  # noqa: E731
+    word, = parse_query("주세요").parts
+    mixed, = parse_query("환불해").parts
+    code, = parse_query("MK-09").parts
+    assert search_text.is_common(word, share_of)
+    assert not search_text.is_common(mixed, share_of)  # 불해 is rare: the word selects
+    assert not search_text.is_common(code, lambda term: 1.0)  # a code is what is looked for

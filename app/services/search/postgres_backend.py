@@ -196,9 +196,6 @@ def search(parsed: search_text.ParsedQuery, *, staff: bool, visible: Select, sor
     return [r[0] for r in rows], (rows[0][1] if rows else 0)
 
 
-# A word whose rarest bigram is in more than this share of the tickets is common (Whoosh backend: the same).
-COMMON_SHARE = 0.2
-MIN_DOCS_FOR_PRUNING = 500
 SHARES_KEPT_SECONDS = 600
 _shares: dict[str, tuple[float, dict[str, float]]] = {}
 
@@ -221,16 +218,15 @@ def common_term_shares(now: float | None = None) -> dict[str, float]:
         "AND s.schemaname = current_schema() "
         "WHERE c.oid = to_regclass('search_documents')")).first()
     shares: dict[str, float] = {}
-    if row is not None and row[0] and row[1] and (row[2] or 0) >= MIN_DOCS_FOR_PRUNING:
+    if row is not None and row[0] and row[1] and (row[2] or 0) >= search_text.MIN_DOCS_FOR_PRUNING:
         shares = dict(zip(row[0], row[1], strict=False))  # (the frequencies end with min, max, nulls)
     _shares[key] = (now, shares)
     return shares
 
 
 def _common(part: search_text.QueryPart, shares: dict[str, float]) -> bool:
-    if not shares or not part.terms or part.codes or part.numbers or part.emails:
-        return False
-    return min(shares.get(_lexeme(t), 0.0) for t in part.terms) > COMMON_SHARE
+    """``search_text.is_common`` by the column's statistics (a term not among them is rare)."""
+    return bool(shares) and search_text.is_common(part, lambda term: shares.get(_lexeme(term), 0.0))
 
 
 def indexed_versions() -> dict[int, int]:

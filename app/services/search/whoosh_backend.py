@@ -167,19 +167,14 @@ def text_query(parsed: search_text.ParsedQuery, *, staff: bool, searcher=None) -
     return wq.AndMaybe(matching, wq.Or(common)) if common else matching
 
 
-COMMON_SHARE = 0.2
-MIN_DOCS_FOR_PRUNING = 500
-
-
 def _common(part: search_text.QueryPart, searcher) -> bool:
-    """True when every term of this word is in more than COMMON_SHARE of the tickets."""
-    if searcher is None or not part.terms or part.codes or part.numbers or part.emails:
+    """``search_text.is_common`` by this index's document frequencies."""
+    if searcher is None:
         return False
     total = searcher.doc_count()
-    if total < MIN_DOCS_FOR_PRUNING:
+    if total < search_text.MIN_DOCS_FOR_PRUNING:
         return False
-    rarest = min(searcher.doc_frequency("text", t) for t in part.terms)
-    return rarest > total * COMMON_SHARE
+    return search_text.is_common(part, lambda term: searcher.doc_frequency("text", term) / total)
 
 
 class _FilterMatcher(WrappingMatcher):
@@ -387,7 +382,10 @@ def write(ix: index.Index, docs: Iterable[TicketDocument], deleted: Iterable[int
                 add(**_fields_of(doc))
             for ticket_id in deleted:
                 writer.delete_by_term("id", str(ticket_id))
-            writer.commit(merge=True) if fresh else writer.commit(mergetype=_merge_tiny)
+            if fresh:
+                writer.commit(merge=True)
+            else:
+                writer.commit(mergetype=_merge_tiny)
         except BaseException:
             writer.cancel()
             raise
